@@ -1,0 +1,80 @@
+// Package ec2instances gives Go programs what boto3's ec2.instances
+// resource collection gives Python: a lazy, chainable collection of EC2
+// instances over DescribeInstances pagination, an [Instance] resource, and
+// batch actions on a whole collection, built on aws-sdk-go-v2.
+//
+// # Collections
+//
+// [New] wraps an [*ec2.Client] (or any [API]) in an [Instances] manager.
+// [Instances.All] and [Instances.Filter] return a [Collection], which is a
+// description, not a result: building it sends nothing, and every
+// iteration or action lists the instances afresh.
+//
+//	ins := ec2instances.New(ec2.NewFromConfig(cfg))
+//	web := ins.Filter(
+//		ec2instances.InstanceStateName("running"),
+//		ec2instances.Tag("role", "web"),
+//	)
+//	for inst, err := range web.Iter(ctx) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(inst.ID(), inst.InstanceType)
+//	}
+//
+// [Collection.Filter], [Collection.Limit] and [Collection.PageSize] return
+// new collections and never change the one they are called on. Filters
+// are checked as they are built, against the documented filter names and
+// value sets: a mistake such as InstanceStateName("Running") is an error
+// naming the filter and the value, returned before any request is sent.
+// The package has a constructor for each of the 135 documented
+// DescribeInstances filters, plus [Tag], [Where] for any name, and
+// [InstanceIDs] for the InstanceIds parameter.
+//
+// # Batch actions
+//
+// A Collection has boto3's batch actions — [Collection.CreateTags],
+// [Collection.Monitor], [Collection.Unmonitor], [Collection.Reboot],
+// [Collection.Start], [Collection.Stop] and [Collection.Terminate] — and
+// waiters over all its instances ([Collection.WaitUntilRunning] and
+// others). The [Instances] manager has none, so acting on a whole account
+// takes an explicit All(); and InstanceIDs() with no IDs is an empty
+// collection, never "all instances".
+//
+// A batch action sends up to 1000 IDs a call, several calls at once, while
+// the listing goes on. It narrows failures instead of passing them on
+// (one missing or protected instance does not stop the others), retries
+// throttling, checks uncertain calls with DescribeInstances, and returns a
+// [Result] that accounts for every instance: succeeded, failed with its
+// reason, or unknown. The error is nil only when every instance
+// succeeded; otherwise it is a [*BatchError] that unwraps to EC2's
+// errors, so errors.As with a smithy.APIError works. [DryRun] reports
+// EC2's DryRunOperation answer as success, with Result.DryRun set.
+//
+// # Differences from boto3
+//
+//   - No batch actions on the manager: ins.All().Terminate(ctx) says what
+//     it does.
+//   - InstanceIDs() with no IDs is empty (boto3 issue 479 terminated
+//     everything).
+//   - Filters are validated before sending.
+//   - Pages of 1000 by default; no MaxResults next to InstanceIds (EC2
+//     refuses the pair); empty pages that carry a NextToken do not end the
+//     listing.
+//   - Batch actions chunk, run concurrently, narrow partial failures,
+//     retry throttling and report per instance.
+//   - Waiters refresh the instance's data; [Instance.Reload] of a gone
+//     instance returns an error matching [ErrNotFound].
+//
+// # Concurrency
+//
+// An [Instances] and its collections may be used from several goroutines
+// at once. An [Instance] may be read concurrently, but the methods that
+// refresh its data must not run at the same time as other use of it.
+//
+// # Testing
+//
+// Package [github.com/ec2go/ec2instances/ec2test] serves an in-memory EC2
+// endpoint on 127.0.0.1 that the real SDK client talks to, so code built
+// on this package can be tested without an AWS account.
+package ec2instances
