@@ -2,6 +2,7 @@ package ec2instances
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -448,6 +449,33 @@ func (c Collection) IDs(ctx context.Context) ([]string, error) {
 		return true
 	})
 	return out, err
+}
+
+// DryRun asks EC2 whether the caller may list c, like iterating boto3's
+// filter(DryRun=True): it sends one DescribeInstances with DryRun set and
+// c's filters (and, for a collection of instance IDs, its first 1000 IDs)
+// and returns nil when EC2 answers that the request would have
+// succeeded. Otherwise it returns EC2's error, typically
+// UnauthorizedOperation. Nothing is listed.
+func (c Collection) DryRun(ctx context.Context) error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	in := &ec2.DescribeInstancesInput{DryRun: aws.Bool(true), Filters: c.filters}
+	if c.hasIDs {
+		if len(c.ids) == 0 {
+			return nil // nothing would be listed, so nothing is asked
+		}
+		in.InstanceIds = c.ids[:min(len(c.ids), MaxIDsPerCall)]
+	}
+	_, err := c.m.describe(ctx, in)
+	switch {
+	case err == nil:
+		return errors.New("ec2instances: the endpoint ignored DryRun and answered DescribeInstances")
+	case dryRunOK(err):
+		return nil
+	}
+	return ctxErrOr(ctx, err)
 }
 
 func (c Collection) clone() Collection {

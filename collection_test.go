@@ -418,3 +418,25 @@ func TestManagerOptionsCopy(t *testing.T) {
 	assert.Equal(t, 3, ins.Options().Concurrency)
 	assert.True(t, errors.Is(New(&stub{}, func(o *Options) { o.Concurrency = -1 }).All().Err(), ErrInvalidInput))
 }
+
+func TestCollectionDryRun(t *testing.T) {
+	s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		if aws.ToBool(in.DryRun) {
+			return nil, apiErr("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+		}
+		return &ec2.DescribeInstancesOutput{}, nil
+	}}
+	c := New(s).Filter(Tag("env", "prod"))
+	require.NoError(t, c.DryRun(bg))
+	in := s.describes()[0]
+	assert.True(t, aws.ToBool(in.DryRun))
+	assert.Equal(t, "tag:env", aws.ToString(in.Filters[0].Name))
+	assert.Nil(t, in.MaxResults)
+
+	s.describe = func(*ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		return nil, apiErr("UnauthorizedOperation", "You are not authorized to perform this operation.")
+	}
+	assert.Equal(t, "UnauthorizedOperation", errorCode(c.DryRun(bg)))
+	require.NoError(t, New(s).Filter(InstanceIDs()).DryRun(bg))
+	assert.Equal(t, 2, s.count("DescribeInstances"))
+}
