@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"golang.org/x/sync/errgroup"
@@ -928,7 +928,9 @@ func (b *batch[T]) succeed(ids []string, items map[string]T) {
 	b.update(func(p *Progress) { p.Succeeded += n })
 }
 
-func (b *batch[T]) fail(id string, err error) { b.failEach([]string{id}, func(string) error { return err }) }
+func (b *batch[T]) fail(id string, err error) {
+	b.failEach([]string{id}, func(string) error { return err })
+}
 
 func (b *batch[T]) failAll(ids []string, err error) {
 	b.failEach(ids, func(string) error { return err })

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -339,14 +339,18 @@ func TestDryRun(t *testing.T) {
 	assert.Empty(t, res.Items)
 	assert.True(t, aws.ToBool(s.inputs("TerminateInstances")[0].(*ec2.TerminateInstancesInput).DryRun))
 
-	s.action = func(string, []string) error { return apiErr("UnauthorizedOperation", "You are not authorized to perform this operation.") }
+	s.action = func(string, []string) error {
+		return apiErr("UnauthorizedOperation", "You are not authorized to perform this operation.")
+	}
 	res, err = New(s).Filter(InstanceIDs(ids...)).Terminate(bg, DryRun())
 	require.Error(t, err)
 	assert.True(t, res.DryRun)
 	assert.Equal(t, ids, res.FailedIDs())
 
 	// Without DryRun, a DryRunOperation answer is not success.
-	s.action = func(string, []string) error { return apiErr("DryRunOperation", "Request would have succeeded, but DryRun flag is set.") }
+	s.action = func(string, []string) error {
+		return apiErr("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
 	res, err = New(s).Filter(InstanceIDs(ids...)).Terminate(bg)
 	require.Error(t, err)
 	assert.Equal(t, ids, res.FailedIDs())
