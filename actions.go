@@ -550,6 +550,7 @@ type batch[T any] struct {
 	listed  map[string]types.InstanceState // state at listing time
 	causes  []error
 	causeOK map[any]struct{}
+	missing missingIDs // IDs failed as not found, for one NotFoundError cause
 	prog    Progress
 
 	progMu sync.Mutex // serialises OnProgress calls
@@ -686,10 +687,41 @@ func (b *batch[T]) list(ctx context.Context, c Collection, ck *chunker) error {
 		ck.add(page)
 		return nil
 	}
-	if c.hasIDs || c.limit >= 0 || b.m.opts.ListSegments <= 1 || hasFilter(c.filters, "instance-id") {
+	if c.hasIDs || c.limit >= 0 {
 		return c.scan(ctx, func(page []Instance) bool { ck.add(page); return true })
 	}
+	if b.m.opts.SequentialListing || hasFilter(c.filters, "instance-id") {
+		return b.listFrom(ctx, c, nil, ck)
+	}
 	return b.listSegmented(ctx, c, ck)
+}
+
+// maxListRestarts bounds how often listFrom starts a listing again.
+const maxListRestarts = 3
+
+// listFrom lists c one page after another, from the page token names
+// (nil: the first). If a request that carries a NextToken fails (an
+// endpoint that invalidates tokens when the instances they point at
+// change, as moto does while the action changes them), the listing starts
+// again from the first page, up to maxListRestarts times; the chunker
+// drops the instances seen before.
+func (b *batch[T]) listFrom(ctx context.Context, c Collection, token *string, ck *chunker) error {
+	size := c.pageSize
+	if size == 0 {
+		size = b.m.opts.PageSize
+	}
+	for restarts := 0; ; restarts++ {
+		pages := 0
+		err := b.m.paginate(ctx, c.filters, token, func() int { return size }, func(page []Instance) bool {
+			pages++
+			ck.add(page)
+			return true
+		})
+		if err == nil || ctx.Err() != nil || (pages == 0 && token == nil) || restarts == maxListRestarts {
+			return ctxErrOr(ctx, err)
+		}
+		token = nil
+	}
 }
 
 func hasFilter(fs []types.Filter, name string) bool {
@@ -701,8 +733,25 @@ func hasFilter(fs []types.Filter, name string) bool {
 	return false
 }
 
+// idSegments are instance-id filter values that split the ID space
+// into disjoint slices covering every EC2 instance ID: 17-character IDs
+// start with "i-0" and are split on their next digit, and the older
+// 8-character IDs that start with any other digit form one more slice.
+var idSegments = func() [][]string {
+	const hex = "0123456789abcdef"
+	var segs [][]string
+	for _, h := range hex {
+		segs = append(segs, []string{"i-0" + string(h) + "*"})
+	}
+	var legacy []string
+	for _, h := range hex[1:] {
+		legacy = append(legacy, "i-"+string(h)+"*")
+	}
+	return append(segs, legacy)
+}()
+
 // listSegmented lists a collection in parallel slices of the ID space
-// when it holds more than one page; see Options.ListSegments.
+// when it holds more than one page; see Options.SequentialListing.
 func (b *batch[T]) listSegmented(ctx context.Context, c Collection, ck *chunker) error {
 	size := c.pageSize
 	if size == 0 {
@@ -726,8 +775,8 @@ func (b *batch[T]) listSegmented(ctx context.Context, c Collection, ck *chunker)
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	for _, h := range "0123456789abcdef" {
-		fs := append(slices.Clip(c.filters), types.Filter{Name: aws.String("instance-id"), Values: []string{"i-" + string(h) + "*"}})
+	for _, seg := range idSegments {
+		fs := append(slices.Clip(c.filters), types.Filter{Name: aws.String("instance-id"), Values: seg})
 		g.Go(func() error {
 			return b.m.paginate(gctx, fs, nil, func() int { return size }, func(page []Instance) bool {
 				mu.Lock()
@@ -752,14 +801,9 @@ func (b *batch[T]) listSegmented(ctx context.Context, c Collection, ck *chunker)
 	if len(rest) == 0 {
 		return nil
 	}
-	// Fall back to one listing, on from the first page (or, if EC2 no
-	// longer takes that token, from the start); the chunker drops repeats.
-	addPage := func(page []Instance) bool { ck.add(page); return true }
-	err = b.m.paginate(ctx, c.filters, out.NextToken, func() int { return size }, addPage)
-	if err != nil && ctx.Err() == nil && isBadToken(err) {
-		err = b.m.paginate(ctx, c.filters, nil, func() int { return size }, addPage)
-	}
-	return ctxErrOr(ctx, err)
+	// Fall back to one listing, on from the first page (or, if the token
+	// stops working, from the start); the chunker drops repeats.
+	return b.listFrom(ctx, c, out.NextToken, ck)
 }
 
 // process sends the action for one chunk and settles every ID in it.
@@ -973,13 +1017,18 @@ func (b *batch[T]) unknown(ids []string, cause error) {
 
 // addCause keeps err among the distinct causes; b.mu is held.
 func (b *batch[T]) addCause(err error) {
-	if len(b.causes) >= maxCauses {
+	// Per-ID NotFoundErrors become one cause naming all of them, added
+	// by finish.
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		b.missing.ids = append(b.missing.ids, nf.IDs...)
+		if b.missing.err == nil {
+			b.missing.err = nf.Err
+		}
 		return
 	}
-	// Per-ID NotFoundErrors share EC2's error: keep that one instead.
-	var nf *NotFoundError
-	if errors.As(err, &nf) && nf.Err != nil && len(nf.IDs) == 1 {
-		err = nf.Err
+	if len(b.causes) >= maxCauses {
+		return
 	}
 	if reflect.TypeOf(err).Comparable() {
 		if _, dup := b.causeOK[err]; dup {
@@ -1005,6 +1054,10 @@ func (b *batch[T]) finish(listErr error) (*Result[T], error) {
 	slices.Sort(res.Succeeded)
 	slices.Sort(res.Unknown)
 	causes := b.causes
+	if len(b.missing.ids) > 0 {
+		ids := slices.Sorted(slices.Values(b.missing.ids))
+		causes = append([]error{&NotFoundError{IDs: ids, Err: b.missing.err}}, causes...)
+	}
 	b.mu.Unlock()
 	b.update(func(p *Progress) { p.ListingDone, p.Done = true, true })
 	if len(res.Failed) == 0 && len(res.Unknown) == 0 && listErr == nil {
@@ -1072,15 +1125,6 @@ func isServerError(err error) bool {
 		return re.HTTPStatusCode() >= 500
 	}
 	return errorCode(err) == "" // no EC2 answer: a transport failure
-}
-
-// isBadToken reports whether err is an endpoint's refusal of a NextToken.
-func isBadToken(err error) bool {
-	switch errorCode(err) {
-	case "InvalidParameterValue", "InvalidNextToken", "InvalidToken", "InvalidPaginationToken":
-		return true
-	}
-	return false
 }
 
 // dryRunOK reports whether err is EC2's answer to a dry run that would

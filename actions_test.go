@@ -113,7 +113,7 @@ func TestDirectIDsAreChunkedWithoutListing(t *testing.T) {
 func TestListedInstancesAreActedOnOnce(t *testing.T) {
 	all := fakeIDs(0, 2345)
 	s := &stub{describe: fleet(all)}
-	res, err := New(s, func(o *Options) { o.ListSegments = 1 }).Filter(Where("instance-state-name", "running")).PageSize(100).Stop(bg)
+	res, err := New(s, func(o *Options) { o.SequentialListing = true }).Filter(Where("instance-state-name", "running")).PageSize(100).Stop(bg)
 	require.NoError(t, err)
 	assert.Equal(t, all, res.Succeeded)
 	var sent []string
@@ -407,7 +407,7 @@ func TestProgressReportsFinalCounts(t *testing.T) {
 	ids := fakeIDs(0, 2500)
 	s := &stub{describe: fleet(ids)}
 	var calls []Progress
-	res, err := New(s, func(o *Options) { o.ListSegments = 1 }).All().Monitor(bg, OnProgress(func(p Progress) { calls = append(calls, p) }))
+	res, err := New(s, func(o *Options) { o.SequentialListing = true }).All().Monitor(bg, OnProgress(func(p Progress) { calls = append(calls, p) }))
 	require.NoError(t, err)
 	require.NotEmpty(t, calls)
 	last := calls[len(calls)-1]
@@ -439,22 +439,27 @@ func TestSegmentedListingFallsBackWhenEndpointIgnoresIt(t *testing.T) {
 	}
 	slices.Sort(sent)
 	assert.Equal(t, all, sent)
-	assert.Equal(t, 1+16+2, s.count("DescribeInstances"), "first page, 16 empty segments, then the rest from the first page's token")
+	assert.Equal(t, 1+17+2, s.count("DescribeInstances"), "first page, 17 empty segments, then the rest from the first page's token")
 }
 
 func TestSegmentedListingSplitsByIDPrefix(t *testing.T) {
-	// IDs spread over the 16 prefixes; the stub honours the wildcard.
+	// 17-character IDs spread over the 16 "i-0h" prefixes, and some of
+	// the old 8-character ones; the stub honours the wildcards.
 	var all []string
 	for i := range 3200 {
-		all = append(all, fmt.Sprintf("i-%x%016x", i%16, i))
+		all = append(all, fmt.Sprintf("i-0%x%015x", i%16, i))
+	}
+	for i := range 40 {
+		all = append(all, fmt.Sprintf("i-%x%07x", 1+i%15, i))
 	}
 	slices.Sort(all)
 	s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
 		ids := all
 		for _, f := range in.Filters {
 			if aws.ToString(f.Name) == "instance-id" {
-				prefix := strings.TrimSuffix(f.Values[0], "*")
-				ids = slices.DeleteFunc(slices.Clone(all), func(id string) bool { return !strings.HasPrefix(id, prefix) })
+				ids = slices.DeleteFunc(slices.Clone(all), func(id string) bool {
+					return !slices.ContainsFunc(f.Values, func(v string) bool { return strings.HasPrefix(id, strings.TrimSuffix(v, "*")) })
+				})
 			}
 		}
 		return fleet(ids)(in)
@@ -462,7 +467,7 @@ func TestSegmentedListingSplitsByIDPrefix(t *testing.T) {
 	res, err := New(s).All().Stop(bg)
 	require.NoError(t, err)
 	assert.Equal(t, all, res.Succeeded)
-	assert.Equal(t, 17, s.count("DescribeInstances"), "one page, then one page per segment")
+	assert.Equal(t, 18, s.count("DescribeInstances"), "one page, then one page per segment")
 	var sent []string
 	for _, in := range s.inputs("StopInstances") {
 		sent = append(sent, in.(*ec2.StopInstancesInput).InstanceIds...)
@@ -517,15 +522,104 @@ func TestListingErrorIsReported(t *testing.T) {
 	s := &stub{}
 	s.describe = func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
 		calls++
-		if calls == 3 {
+		if calls >= 3 {
 			return nil, apiErr("InvalidParameterValue", "bad")
 		}
 		return fleet(fakeIDs(0, 100))(in)
 	}
-	res, err := New(s, func(o *Options) { o.ListSegments = 1 }).All().PageSize(10).Reboot(bg)
+	res, err := New(s, func(o *Options) { o.SequentialListing = true }).All().PageSize(10).Reboot(bg)
 	var be *BatchError
 	require.ErrorAs(t, err, &be)
 	require.Error(t, be.ListErr)
 	assert.Equal(t, fakeIDs(0, 20), res.Succeeded, "what was listed is still acted on and reported")
 	assert.Contains(t, err.Error(), "listing stopped early")
+}
+
+func TestBatchErrorMatchesErrNotFound(t *testing.T) {
+	s := &stub{action: func(op string, ids []string) error {
+		if slices.Contains(ids, fakeID(9)) {
+			return apiErr("InvalidInstanceID.NotFound", "The instance ID '"+fakeID(9)+"' does not exist")
+		}
+		return nil
+	}}
+	res, err := New(s).Filter(InstanceIDs(fakeID(1), fakeID(9))).Terminate(bg)
+	require.ErrorIs(t, err, ErrNotFound)
+	var nf *NotFoundError
+	require.ErrorAs(t, err, &nf)
+	assert.Equal(t, []string{fakeID(9)}, nf.IDs)
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidInstanceID.NotFound", ae.ErrorCode())
+	assert.Equal(t, []string{fakeID(1)}, res.Succeeded)
+}
+
+func TestListingRestartsAfterATokenFails(t *testing.T) {
+	calls := 0
+	s := &stub{}
+	s.describe = func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		calls++
+		if calls == 3 { // the second token fails once
+			return nil, serverError()
+		}
+		return fleet(fakeIDs(0, 100))(in)
+	}
+	res, err := New(s, fast, func(o *Options) { o.SequentialListing = true }).All().PageSize(10).Reboot(bg)
+	require.NoError(t, err)
+	assert.Equal(t, fakeIDs(0, 100), res.Succeeded)
+	assert.Equal(t, 2+1+10, s.count("DescribeInstances"), "two pages, the failure, then a full listing")
+	assert.Equal(t, 1, s.count("RebootInstances"), "the repeated pages were not sent again")
+}
+
+func TestListingSurvivesTokensThatExpireOnChange(t *testing.T) {
+	// A strict endpoint: a token stops working as soon as any instance
+	// changes. The listing starts again as needed, and every running
+	// instance is still stopped exactly once.
+	all := fakeIDs(0, 2600) // more than a chunk: stops happen while listing
+	var mu sync.Mutex
+	stopped := map[string]bool{}
+	version := 0
+	s := &stub{}
+	s.action = func(op string, ids []string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			stopped[id] = true
+		}
+		version++
+		return nil
+	}
+	s.describe = func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		var live []string
+		for _, id := range all {
+			if !stopped[id] {
+				live = append(live, id)
+			}
+		}
+		start := 0
+		if in.NextToken != nil {
+			var v int
+			fmt.Sscanf(*in.NextToken, "%d:%d", &v, &start)
+			if v != version {
+				return nil, serverError()
+			}
+		}
+		end := min(start+int(*in.MaxResults), len(live))
+		out := &ec2.DescribeInstancesOutput{Reservations: []types.Reservation{{Instances: running(live[start:end])}}}
+		if end < len(live) {
+			out.NextToken = aws.String(fmt.Sprintf("%d:%d", version, end))
+		}
+		return out, nil
+	}
+	res, err := New(s, fast, func(o *Options) { o.SequentialListing = true }).Filter(Where("instance-state-name", "running")).PageSize(100).Stop(bg, Concurrency(1))
+	require.NoError(t, err)
+	assert.Equal(t, all, res.Succeeded)
+	var sent []string
+	for _, in := range s.inputs("StopInstances") {
+		sent = append(sent, in.(*ec2.StopInstancesInput).InstanceIds...)
+	}
+	slices.Sort(sent)
+	assert.Equal(t, all, sent, "each instance sent once")
 }

@@ -34,10 +34,6 @@ const (
 	// DefaultConcurrency is the number of action calls a batch action
 	// runs at once when neither [Options] nor [Concurrency] say otherwise.
 	DefaultConcurrency = 10
-
-	// DefaultListSegments is the number of parallel listings a batch
-	// action uses on a large collection; see [Options.ListSegments].
-	DefaultListSegments = 16
 )
 
 // Options configures an [Instances] manager. The zero value of every field
@@ -56,19 +52,20 @@ type Options struct {
 	// overrides it for one call.
 	Concurrency int
 
-	// ListSegments is the number of parallel DescribeInstances listings a
-	// batch action may use to find the instances of a collection that
-	// holds more than one page of them. Each listing adds an instance-id
-	// wildcard filter ("i-0*" ... "i-f*") to the collection's own
-	// filters, so a large fleet is listed in about the time of one page
-	// instead of one page after another. A collection with a Limit, with
-	// instance IDs or with an instance-id filter of its own is always
-	// listed one page after another, and so is every collection that fits
-	// in one page. The first page is also used to check that the endpoint
-	// honours the segment filters; if it does not, the action falls back
-	// to one listing. Zero means DefaultListSegments (16); 1 turns the
-	// segmented listing off. Allowed values are 1 and 16.
-	ListSegments int
+	// SequentialListing turns off the parallel listing that batch actions
+	// use on collections of more than one page. By default such a
+	// collection is listed in 17 DescribeInstances listings at once, each
+	// adding one instance-id wildcard filter to the collection's own
+	// filters ("i-00*" ... "i-0f*" for the 17-character IDs, and one
+	// listing with "i-1*" ... "i-f*" for the older 8-character ones), which
+	// together cover every instance ID exactly once. A large fleet is then
+	// listed in about the time of its largest slice instead of one page
+	// after another. The first page, listed the ordinary way, checks that
+	// the endpoint honours the wildcards: if a listing misses an instance
+	// of the first page, the action goes on with one ordinary listing.
+	// A collection with a Limit, with instance IDs or with an instance-id
+	// filter of its own is always listed the ordinary way.
+	SequentialListing bool
 
 	// MaxBackoff caps the wait between the retries a batch action makes
 	// on its own, after the SDK's retryer gave up, for throttling
@@ -106,10 +103,6 @@ func (o *Options) validate() error {
 	if o.Concurrency < 0 {
 		return &ValidationError{Field: "Options.Concurrency", Value: strconv.Itoa(o.Concurrency), Reason: "must be zero (default) or more"}
 	}
-	if o.ListSegments != 0 && o.ListSegments != 1 && o.ListSegments != DefaultListSegments {
-		return &ValidationError{Field: "Options.ListSegments", Value: strconv.Itoa(o.ListSegments),
-			Reason: fmt.Sprintf("must be 0 (default), 1 (off) or %d", DefaultListSegments)}
-	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -132,9 +125,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
-	}
-	if o.ListSegments == 0 {
-		o.ListSegments = DefaultListSegments
 	}
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 20 * time.Second

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -179,6 +180,9 @@ func TestMissingIDsReportedAfterTheOthers(t *testing.T) {
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf)
 	assert.Equal(t, []string{fakeID(77), fakeID(78)}, nf.IDs)
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae, "EC2's own error stays reachable")
+	assert.Equal(t, "InvalidInstanceID.NotFound", ae.ErrorCode())
 	assert.Contains(t, err.Error(), fakeID(77))
 	in := s.describes()
 	require.Len(t, in, 2)
@@ -359,7 +363,6 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{Collection{}, `ec2instances: Collection: the zero Collection belongs to no manager; start from ec2instances.New(...).All() or .Filter(...)`},
 		{New(nil).All(), `ec2instances: client: is nil: pass an *ec2.Client or another ec2instances.API`},
 		{New(s, func(o *Options) { o.PageSize = 2000 }).All(), `ec2instances: Options.PageSize "2000": must be between 5 and 1000`},
-		{New(s, func(o *Options) { o.ListSegments = 3 }).All(), `ec2instances: Options.ListSegments "3": must be 0 (default), 1 (off) or 16`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.text, func(t *testing.T) {
@@ -413,7 +416,7 @@ func TestManagerOptionsCopy(t *testing.T) {
 	o := ins.Options()
 	assert.Equal(t, 3, o.Concurrency)
 	assert.Equal(t, DefaultPageSize, o.PageSize)
-	assert.Equal(t, DefaultListSegments, o.ListSegments)
+	assert.False(t, o.SequentialListing)
 	o.Concurrency = 99
 	assert.Equal(t, 3, ins.Options().Concurrency)
 	assert.True(t, errors.Is(New(&stub{}, func(o *Options) { o.Concurrency = -1 }).All().Err(), ErrInvalidInput))

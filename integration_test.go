@@ -6,7 +6,6 @@ package ec2instances_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -155,8 +154,8 @@ func TestHTTPTerminate10kSendsTenFullCalls(t *testing.T) {
 }
 
 func TestHTTPFilterChangingStopAcrossManyPages(t *testing.T) {
-	for _, segments := range []int{1, ec2i.DefaultListSegments} {
-		t.Run(fmt.Sprint("segments=", segments), func(t *testing.T) {
+	for _, sequential := range []bool{true, false} {
+		t.Run(fmt.Sprint("sequential=", sequential), func(t *testing.T) {
 			srv := ec2test.NewServer(ec2test.WithRequestLog())
 			defer srv.Close()
 			runningIDs := srv.Launch(ec2test.LaunchSpec{Count: 600})
@@ -164,7 +163,7 @@ func TestHTTPFilterChangingStopAcrossManyPages(t *testing.T) {
 			more := srv.Launch(ec2test.LaunchSpec{Count: 400})
 			runningIDs = append(runningIDs, more...)
 
-			ins := newManager(srv, func(o *ec2i.Options) { o.ListSegments = segments })
+			ins := newManager(srv, func(o *ec2i.Options) { o.SequentialListing = sequential })
 			res, err := ins.Filter(ec2i.InstanceStateName("running")).PageSize(5).Stop(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, sorted(runningIDs), res.Succeeded, "no instance skipped although each stop changes what matches")
@@ -238,17 +237,16 @@ func TestHTTPSharedDefaultClientUnderThrottling(t *testing.T) {
 }
 
 func TestHTTPVanishedIDInAChunk(t *testing.T) {
-	srv := ec2test.NewServer(ec2test.WithRequestLog())
+	var srv *ec2test.Server
 	var once sync.Once
 	var gone string
-	ids := []string{}
 	srv = ec2test.NewServer(ec2test.WithRequestLog(), ec2test.WithRequestHook(func(r ec2test.Request) {
 		if r.Action == "TerminateInstances" {
 			once.Do(func() { gone = r.InstanceIDs[777]; srv.Remove(gone) })
 		}
 	}))
 	defer srv.Close()
-	ids = srv.Launch(ec2test.LaunchSpec{Count: 2500})
+	ids := srv.Launch(ec2test.LaunchSpec{Count: 2500})
 
 	res, err := newManager(srv).All().Terminate(ctx)
 	require.Error(t, err)
@@ -310,7 +308,7 @@ func TestHTTPCancelMidBatch(t *testing.T) {
 	// comes some listed IDs wait in a part-filled chunk: they are never
 	// sent and must be reported failed. The third call is in flight: its
 	// IDs must come back succeeded or unknown.
-	res, err := newManager(srv, func(o *ec2i.Options) { o.ListSegments = 1 }).All().PageSize(700).Terminate(cctx, ec2i.Concurrency(2))
+	res, err := newManager(srv, func(o *ec2i.Options) { o.SequentialListing = true }).All().PageSize(700).Terminate(cctx, ec2i.Concurrency(2))
 	require.ErrorIs(t, err, context.Canceled)
 	for _, id := range ids {
 		st := truthState(t, srv, id)
@@ -425,5 +423,3 @@ func TestHTTPInstanceResource(t *testing.T) {
 
 func awsString(s string) *string { return &s }
 func awsBool(b bool) *bool       { return &b }
-
-var _ = errors.New

@@ -81,7 +81,7 @@ func (m *Instances) paginate(ctx context.Context, filters []types.Filter, token 
 // out and the call repeated for the others; after the listing, they are
 // returned in a *NotFoundError.
 func (m *Instances) describeIDs(ctx context.Context, ids []string, filters []types.Filter, emit func([]Instance) bool) error {
-	var missing []string
+	var missing missingIDs
 	for start := 0; start < len(ids); start += MaxIDsPerCall {
 		chunk := ids[start:min(start+MaxIDsPerCall, len(ids))]
 		more, err := m.describeChunk(ctx, chunk, filters, &missing, emit)
@@ -92,15 +92,21 @@ func (m *Instances) describeIDs(ctx context.Context, ids []string, filters []typ
 			break
 		}
 	}
-	if len(missing) > 0 {
-		return &NotFoundError{IDs: missing}
+	if len(missing.ids) > 0 {
+		return &NotFoundError{IDs: missing.ids, Err: missing.err}
 	}
 	return nil
 }
 
+// missingIDs gathers the IDs EC2 reported missing and its first such error.
+type missingIDs struct {
+	ids []string
+	err error
+}
+
 // describeChunk lists one chunk of IDs for describeIDs. It reports
 // whether the listing should go on.
-func (m *Instances) describeChunk(ctx context.Context, ids []string, filters []types.Filter, missing *[]string, emit func([]Instance) bool) (bool, error) {
+func (m *Instances) describeChunk(ctx context.Context, ids []string, filters []types.Filter, missing *missingIDs, emit func([]Instance) bool) (bool, error) {
 	var seen map[string]struct{} // IDs emitted before a restart; nil until then
 	emitted := 0
 	for len(ids) > 0 {
@@ -135,7 +141,10 @@ func (m *Instances) describeChunk(ctx context.Context, ids []string, filters []t
 						return true, nil
 					}
 				}
-				*missing = append(*missing, bad...)
+				missing.ids = append(missing.ids, bad...)
+				if missing.err == nil {
+					missing.err = err
+				}
 				ids = without(ids, bad)
 				if emitted > 0 && seen == nil {
 					seen = make(map[string]struct{})

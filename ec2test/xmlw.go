@@ -1,0 +1,208 @@
+package ec2test
+
+import (
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// xw is a small append-only XML writer. EC2 responses are large (a page of
+// 1000 instances is several megabytes) and regular, so writing them by hand
+// is much faster than encoding/xml and allocates nothing per element.
+type xw struct {
+	b []byte
+}
+
+var xwPool = sync.Pool{New: func() any { return &xw{b: make([]byte, 0, 4096)} }}
+
+func newXW() *xw {
+	x := xwPool.Get().(*xw)
+	x.b = x.b[:0]
+	return x
+}
+
+// free returns the writer to the pool; buffers that grew very large are
+// dropped so one huge page does not pin memory.
+func (x *xw) free() {
+	if cap(x.b) > 16<<20 {
+		return
+	}
+	xwPool.Put(x)
+}
+
+func (x *xw) raw(s string) { x.b = append(x.b, s...) }
+
+func (x *xw) open(name string) {
+	x.b = append(x.b, '<')
+	x.b = append(x.b, name...)
+	x.b = append(x.b, '>')
+}
+
+func (x *xw) close(name string) {
+	x.b = append(x.b, '<', '/')
+	x.b = append(x.b, name...)
+	x.b = append(x.b, '>')
+}
+
+// elem writes <name>escaped text</name>.
+func (x *xw) elem(name, text string) {
+	x.open(name)
+	x.text(text)
+	x.close(name)
+}
+
+// str writes an element for a non-nil string pointer.
+func (x *xw) str(name string, p *string) {
+	if p != nil {
+		x.elem(name, *p)
+	}
+}
+
+// enum writes an element for a non-empty enumeration value.
+func (x *xw) enum(name, v string) {
+	if v != "" {
+		x.elem(name, v)
+	}
+}
+
+func (x *xw) boolp(name string, p *bool) {
+	if p != nil {
+		x.open(name)
+		x.b = strconv.AppendBool(x.b, *p)
+		x.close(name)
+	}
+}
+
+func (x *xw) int32p(name string, p *int32) {
+	if p != nil {
+		x.open(name)
+		x.b = strconv.AppendInt(x.b, int64(*p), 10)
+		x.close(name)
+	}
+}
+
+// timeFormat is the timestamp layout of EC2 responses.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func (x *xw) timep(name string, p *time.Time) {
+	if p != nil {
+		x.open(name)
+		x.b = appendTime(x.b, *p)
+		x.close(name)
+	}
+}
+
+// plain marks the ASCII bytes that are copied to XML text as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range "<>&\"'" {
+		t[c] = false
+	}
+	return t
+}()
+
+// text appends s with the XML special characters escaped. Bytes that are
+// not valid UTF-8, and control characters XML 1.0 cannot carry, become
+// U+FFFD so the document always parses.
+func (x *xw) text(s string) {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		x.b = append(x.b, s...)
+		return
+	}
+	x.textSlow(s)
+}
+
+func (x *xw) textSlow(s string) {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if plain[c] {
+				i++
+				continue
+			}
+			var esc string
+			switch c {
+			case '<':
+				esc = "&lt;"
+			case '>':
+				esc = "&gt;"
+			case '&':
+				esc = "&amp;"
+			case '"':
+				esc = "&#34;"
+			case '\'':
+				esc = "&#39;"
+			case '\n':
+				esc = "&#xA;"
+			case '\r':
+				esc = "&#xD;"
+			case '\t':
+				esc = "&#x9;"
+			default:
+				esc = "\uFFFD"
+			}
+			x.b = append(x.b, s[start:i]...)
+			x.b = append(x.b, esc...)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+			x.b = append(x.b, s[start:i]...)
+			x.b = append(x.b, "\uFFFD"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	x.b = append(x.b, s[start:]...)
+}
+
+// header writes the XML declaration and opens the response element of an
+// action, with its request ID.
+func (x *xw) header(action, reqID string) {
+	x.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<")
+	x.raw(action)
+	x.raw(`Response xmlns="` + xmlNamespace + `">`)
+	x.elem("requestId", reqID)
+}
+
+func (x *xw) footer(action string) {
+	x.raw("</")
+	x.raw(action)
+	x.raw("Response>")
+}
+
+// appendTime appends t in timeFormat, faster than time.Format.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	yy, mo, dd := t.Date()
+	hh, mi, ss := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	d2 := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	if yy < 0 || yy > 9999 {
+		return t.AppendFormat(b, timeFormat)
+	}
+	b = append(b, byte('0'+yy/1000), byte('0'+yy/100%10), byte('0'+yy/10%10), byte('0'+yy%10), '-')
+	b = d2(b, int(mo))
+	b = append(b, '-')
+	b = d2(b, dd)
+	b = append(b, 'T')
+	b = d2(b, hh)
+	b = append(b, ':')
+	b = d2(b, mi)
+	b = append(b, ':')
+	b = d2(b, ss)
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+	return b
+}

@@ -1,0 +1,62 @@
+// Command monitor turns on detailed CloudWatch monitoring for every
+// instance of a collection, like boto3's
+//
+//	ec2.instances.filter(Filters=[{'Name': 'tag:role', 'Values': ['web']}]).monitor(DryRun=True|False)
+//
+// It checks permission with a dry run first.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ec2go/ec2instances"
+	"github.com/ec2go/ec2instances/examples/internal/demo"
+)
+
+func main() { demo.Main(run) }
+
+func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
+	env, err := demo.Start(ctx, "monitor", args, stdout)
+	if err != nil {
+		return err
+	}
+	defer env.Finish(stdout, &err)
+	if _, err := env.Launch(ctx,
+		demo.Spec{Count: 4, Tags: map[string]string{"role": "web"}},
+		demo.Spec{Count: 2, Tags: map[string]string{"role": "db"}},
+	); err != nil {
+		return err
+	}
+	web := env.Mine().Filter(ec2instances.Tag("role", "web"))
+
+	// monitor(DryRun=True)
+	res, err := web.Monitor(ctx, ec2instances.DryRun())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "dry run: monitoring would be turned on for %d instances\n", len(res.Succeeded))
+
+	// monitor()
+	res, err = web.Monitor(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "monitor: %d instances\n", len(res.Succeeded))
+	for _, id := range res.Succeeded {
+		fmt.Fprintf(stdout, "  %s monitoring %s\n", id, res.Items[id].Monitoring.State)
+	}
+
+	// The monitoring-state filter shows where each instance stands now.
+	for _, state := range []types.MonitoringState{types.MonitoringStatePending, types.MonitoringStateEnabled, types.MonitoringStateDisabled} {
+		ids, err := env.Mine().Filter(ec2instances.MonitoringState(string(state))).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "monitoring-state=%s: %d instances\n", state, len(ids))
+	}
+	return nil
+}
