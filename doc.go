@@ -51,6 +51,32 @@
 // errors, so errors.As with a smithy.APIError works. [DryRun] reports
 // EC2's DryRunOperation answer as success, with Result.DryRun set.
 //
+// Options of one action are passed as [ActionOption] values: [DryRun],
+// [Concurrency], [OnProgress], and for some actions [Hibernate], [Force],
+// [SkipOSShutdown] and [AdditionalInfo]. Manager-wide settings (page size,
+// default concurrency, backoff, waiter delays) live in [Options].
+//
+// # Errors
+//
+// Bad input — an unknown filter name, a value outside a documented set,
+// a page size out of range, a bad tag, a nil client — is a
+// [*ValidationError] matching [ErrInvalidInput], returned before any
+// request is sent. Instances that do not exist are reported with a
+// [*NotFoundError] matching [ErrNotFound]. EC2's own errors keep their
+// type: errors.As(err, &apiErr) with a smithy.APIError gives the EC2 code
+// (also through a [*BatchError]).
+//
+// # Retries
+//
+// Every call goes through the client's own retryer first. On top of it,
+// the package retries throttling (RequestLimitExceeded,
+// EC2ThrottledException, and the SDK's "retry quota exceeded") with
+// jittered backoff capped by [Options.MaxBackoff] for as long as the
+// context lives, so many goroutines sharing one client do not fail for
+// quota reasons. Batch actions also repeat calls that failed with server
+// errors ([Options.ServerErrorRetries]) and then check their outcome with
+// DescribeInstances.
+//
 // # Differences from boto3
 //
 //   - No batch actions on the manager: ins.All().Terminate(ctx) says what
@@ -72,9 +98,12 @@
 // at once. An [Instance] may be read concurrently, but the methods that
 // refresh its data must not run at the same time as other use of it.
 //
-// # Testing
+// # Testing and examples
 //
 // Package [github.com/ec2go/ec2instances/ec2test] serves an in-memory EC2
 // endpoint on 127.0.0.1 that the real SDK client talks to, so code built
-// on this package can be tested without an AWS account.
+// on this package can be tested without an AWS account; every example in
+// this documentation runs against it. The repository's examples directory
+// has a runnable program for each call of boto3's instances collection
+// and a quickstart (go run ./examples/quickstart) that tours them all.
 package ec2instances

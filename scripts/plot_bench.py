@@ -462,11 +462,11 @@ def main():
                       f"pattern with page_size(1000)" + (" (the setting of the target)" if i == 0 else ""))
         extra = []
         if "ours-seg1" in f["speedup"]:
-            extra.append(f"with `ListSegments: 1` the speed-up is {ratio_s(f['speedup']['ours-seg1'])}")
+            extra.append(f"with `SequentialListing` the speed-up is {ratio_s(f['speedup']['ours-seg1'])}")
         if "ours_floor_seg" in f:
             extra.append(f"the default Terminate takes {ratio_s(f['ours_floor_seg'])} times the time of floor-seg")
         if "seg1_floor_seq" in f:
-            extra.append(f"`ListSegments: 1` takes {ratio_s(f['seg1_floor_seq'])} times the time of floor-seq")
+            extra.append(f"`SequentialListing` takes {ratio_s(f['seg1_floor_seq'])} times the time of floor-seq")
         extra.append(f"the process used {f['cpu_share']:.2f} s of CPU per second of the default Terminate's "
                      f"wall time (at most 2 on 2 cores)")
         fparts.append(f"At {lat} per call, " + "; ".join(extra) + ".")
