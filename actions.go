@@ -678,7 +678,7 @@ func (b *batch[T]) noteListed(page []Instance, fresh []bool) {
 // list finds the instances of c and feeds them to ck.
 func (b *batch[T]) list(ctx context.Context, c Collection, ck *chunker) error {
 	defer b.update(func(p *Progress) { p.ListingDone = true })
-	if c.hasIDs && len(c.filters) == 0 && c.limit < 0 {
+	if c.onlyIDs() {
 		// Only IDs: act on them directly; EC2 reports the missing ones.
 		page := make([]Instance, len(c.ids))
 		for i, id := range c.ids {
@@ -1251,7 +1251,7 @@ func (c Collection) wait(ctx context.Context, kind waitKind, maxWait time.Durati
 		return &ValidationError{Field: "maxWait", Value: maxWait.String(), Reason: "must be positive"}
 	}
 	var ids []string
-	if c.hasIDs && len(c.filters) == 0 && c.limit < 0 {
+	if c.onlyIDs() {
 		ids = c.ids
 	} else {
 		var err error

@@ -468,6 +468,12 @@ func (c Collection) DryRun(ctx context.Context) error {
 	return ctxErrOr(ctx, err)
 }
 
+// onlyIDs reports whether c is nothing but a list of instance IDs, which
+// actions and waiters can use without listing them first.
+func (c Collection) onlyIDs() bool {
+	return c.hasIDs && len(c.filters) == 0 && c.limit < 0
+}
+
 func (c Collection) clone() Collection {
 	n := c
 	n.filters = append([]types.Filter(nil), c.filters...)

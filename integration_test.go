@@ -368,6 +368,12 @@ func TestHTTPOtherActions(t *testing.T) {
 
 	_, err = all.CreateTags(ctx, map[string]string{"owner": "ops", "Name": ""})
 	require.NoError(t, err)
+	// A filtered collection's waiter lists the instances, then waits by ID.
+	require.NoError(t, ins.Filter(ec2i.Tag("owner", "ops")).WaitUntilRunning(ctx, 10*time.Second))
+	err = ins.Filter(ec2i.Tag("owner", "ops")).WaitUntilStopped(ctx, 50*time.Millisecond)
+	var we *ec2i.WaitError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, len(ids), len(we.IDs), "every instance is named as not stopped")
 	mon, err := all.Monitor(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, types.MonitoringStatePending, mon.Items[ids[5]].Monitoring.State)
