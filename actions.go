@@ -19,6 +19,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -204,6 +206,7 @@ const (
 	Unknown
 )
 
+// String returns the outcome's name, e.g. "succeeded".
 func (o Outcome) String() string {
 	switch o {
 	case Succeeded:
@@ -263,6 +266,7 @@ type BatchError struct {
 
 const maxCauses = 50
 
+// Error summarises the counts and the first cause.
 func (e *BatchError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ec2instances: %s: ", e.Action)
@@ -300,6 +304,9 @@ type verb[T any] struct {
 	// partial is set for actions that may act on some IDs of a call that
 	// fails with OperationNotPermitted (TerminateInstances' per-zone rule).
 	partial bool
+	// itemless is set for actions that report nothing per ID (CreateTags,
+	// Reboot): Result.Items stays empty.
+	itemless bool
 }
 
 // CreateTags adds the tags to every instance of c, replacing the values
@@ -322,7 +329,8 @@ func (c Collection) CreateTags(ctx context.Context, tags map[string]string, opts
 		ec2Tags[i] = types.Tag{Key: aws.String(k), Value: aws.String(tags[k])}
 	}
 	v := &verb[struct{}]{
-		name: "CreateTags",
+		name:     "CreateTags",
+		itemless: true,
 		call: func(ctx context.Context, m *Instances, ids []string, cfg *actionConfig) (map[string]struct{}, error) {
 			_, err := m.client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: ec2Tags, DryRun: cfg.dryRunFlag()}, m.opts.ClientOptions...)
 			return nil, err
@@ -394,7 +402,8 @@ func monitorVerb(name string, states ...types.MonitoringState) *verb[types.Insta
 // Unknown. See [Collection.Terminate] for how the batch works.
 func (c Collection) Reboot(ctx context.Context, opts ...ActionOption) (*Result[struct{}], error) {
 	v := &verb[struct{}]{
-		name: "RebootInstances",
+		name:     "RebootInstances",
+		itemless: true,
 		call: func(ctx context.Context, m *Instances, ids []string, cfg *actionConfig) (map[string]struct{}, error) {
 			_, err := m.client.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: ids, DryRun: cfg.dryRunFlag()}, m.opts.ClientOptions...)
 			return nil, err
@@ -437,11 +446,14 @@ func (c Collection) Stop(ctx context.Context, opts ...ActionOption) (*Result[typ
 // Terminate terminates every instance of c (TerminateInstances), like
 // boto3's collection.terminate(), without its accidents:
 //
-//   - The instances are those c lists, filters and Limit honoured. They
-//     are sent in calls of at most 1000 IDs, up to [Options.Concurrency]
-//     (or [Concurrency]) calls at a time, while the listing goes on; no
-//     instance is sent twice or skipped, even when the action changes
-//     whether instances match c's filters.
+//   - The instances are those c lists, filters and Limit honoured. The
+//     listing runs to the end first (a collection of more than one page
+//     is listed in parallel slices; see [Options.SequentialListing]), so
+//     the action cannot change what is found, and no instance is sent
+//     twice or skipped even when the action changes whether instances
+//     match c's filters. If the listing fails, nothing is sent. The IDs
+//     are then sent in calls of at most 1000, up to [Options.Concurrency]
+//     (or [Concurrency]) calls at a time.
 //   - One bad ID does not sink its call: IDs EC2 reports as missing are
 //     reported failed with a [*NotFoundError] and the call is repeated
 //     for the others. Instances with termination protection are reported
@@ -450,10 +462,11 @@ func (c Collection) Stop(ctx context.Context, opts ...ActionOption) (*Result[typ
 //   - Throttling (RequestLimitExceeded, EC2ThrottledException, an
 //     exhausted SDK retry quota) is retried with jittered backoff for as
 //     long as ctx lives. A call whose outcome is uncertain (a server error
-//     that outlasted the retries, or ctx ending while it was in flight) is
-//     checked with DescribeInstances, and its IDs are reported succeeded
-//     or unknown accordingly. Once ctx ends no further call is sent; IDs
-//     listed but not yet sent are reported failed with ctx's error.
+//     that outlasted the retries, an answer lost on the way, or ctx ending
+//     while it was in flight) is checked with DescribeInstances, and its
+//     IDs are reported succeeded or unknown accordingly. Once ctx ends no
+//     further call is sent; IDs not yet sent are reported failed with
+//     ctx's error.
 //
 // The [Result] says, for every instance found, whether it succeeded
 // (with its state change in Items), failed (with the reason) or is
@@ -544,18 +557,39 @@ type batch[T any] struct {
 	v   *verb[T]
 	cfg *actionConfig
 
-	mu      sync.Mutex
-	res     *Result[T]
-	settled map[string]struct{}            // IDs with an outcome
-	listed  map[string]types.InstanceState // state at listing time
-	causes  []error
-	causeOK map[any]struct{}
-	missing missingIDs // IDs failed as not found, for one NotFoundError cause
-	prog    Progress
+	mu            sync.Mutex
+	res           *Result[T]
+	order         []string                       // the IDs found, in listing order, each once
+	seen          map[string]struct{}            // the IDs in order
+	listed        map[string]types.InstanceState // state at listing time
+	settled       map[string]struct{}            // IDs with an outcome
+	causes        []error
+	causeOK       map[any]struct{}
+	missing       missingIDs // IDs failed as not found, for one NotFoundError cause
+	dryRunIgnored bool       // a DryRun call was answered with success
+	prog          Progress
 
 	progMu sync.Mutex // serialises OnProgress calls
 }
 
+// missingIDs gathers IDs EC2 reported missing and its first such error.
+type missingIDs struct {
+	ids []string
+	err error
+}
+
+// errDryRunIgnored is the cause reported when an endpoint performs an
+// action that was sent with DryRun.
+var errDryRunIgnored = errors.New("ec2instances: the endpoint ignored DryRun and performed the action; no further calls were sent")
+
+// runBatch runs one batch action: it lists the collection to the end,
+// then sends the action for the IDs found, up to MaxIDsPerCall a call
+// and conc calls at a time. Listing everything first means the action
+// cannot change what the listing finds, whatever the action does to the
+// instances' match of the collection's filters and however the endpoint's
+// page tokens behave, and that a listing that fails acts on nothing. The
+// listing is cheap (IDs and states only, in parallel slices), and a fleet
+// of up to conc×1000 instances is then acted on in one round of calls.
 func runBatch[T any](ctx context.Context, c Collection, v *verb[T], opts []ActionOption) (*Result[T], error) {
 	cfg, err := newActionConfig(v.name, opts)
 	if err != nil {
@@ -569,8 +603,9 @@ func runBatch[T any](ctx context.Context, c Collection, v *verb[T], opts []Actio
 		v:       v,
 		cfg:     cfg,
 		res:     &Result[T]{DryRun: cfg.dryRun, Items: map[string]T{}, Failed: map[string]error{}},
-		settled: map[string]struct{}{},
+		seen:    map[string]struct{}{},
 		listed:  map[string]types.InstanceState{},
+		settled: map[string]struct{}{},
 		causeOK: map[any]struct{}{},
 		prog:    Progress{Action: v.name},
 	}
@@ -578,96 +613,34 @@ func runBatch[T any](ctx context.Context, c Collection, v *verb[T], opts []Actio
 	if conc == 0 {
 		conc = c.m.opts.Concurrency
 	}
-
-	chunks := make(chan []string)
-	ck := &chunker{out: chunks, seen: map[string]struct{}{}, onNew: b.noteListed}
-	listErr := make(chan error, 1)
-	go func() {
-		err := b.list(ctx, c, ck)
-		ck.flush()
-		close(chunks)
-		listErr <- err
-	}()
-
-	var g errgroup.Group
-	g.SetLimit(conc)
-	for chunk := range chunks {
-		if err := ctx.Err(); err != nil {
-			b.failAll(chunk, err) // never sent
-			continue
-		}
-		b.update(func(p *Progress) { p.Dispatched += len(chunk) })
-		g.Go(func() error {
-			b.process(ctx, chunk)
-			return nil
-		})
+	listErr := b.list(ctx, c, conc)
+	b.update(func(p *Progress) { p.ListingDone = true })
+	if listErr != nil {
+		// Acting on part of a collection is not what was asked for:
+		// nothing is sent, and the instances found are reported failed.
+		b.failAll(b.order, fmt.Errorf("not sent: listing the collection failed: %w", listErr))
+		return b.finish(listErr)
 	}
-	_ = g.Wait()
-	lerr := <-listErr
-	return b.finish(lerr)
+	b.dispatch(ctx, b.order, conc)
+	return b.finish(nil)
 }
 
-// chunker gathers listed IDs, drops repeats and hands out chunks of at
-// most MaxIDsPerCall.
-type chunker struct {
-	mu    sync.Mutex
-	seen  map[string]struct{}
-	buf   []string
-	out   chan<- []string
-	onNew func([]Instance, []bool)
-}
-
-// add takes one page of listed instances (or bare IDs, as Instances with
-// only InstanceId set) and sends out every chunk that fills up.
-func (k *chunker) add(page []Instance) {
-	var full [][]string
-	fresh := make([]bool, len(page))
-	k.mu.Lock()
-	for i := range page {
-		id := aws.ToString(page[i].InstanceId)
-		if _, dup := k.seen[id]; dup {
-			continue
-		}
-		k.seen[id] = struct{}{}
-		fresh[i] = true
-		if k.buf == nil {
-			k.buf = make([]string, 0, MaxIDsPerCall)
-		}
-		k.buf = append(k.buf, id)
-		if len(k.buf) == MaxIDsPerCall {
-			full = append(full, k.buf)
-			k.buf = nil
-		}
-	}
-	k.mu.Unlock()
-	k.onNew(page, fresh)
-	for _, ch := range full {
-		k.out <- ch
-	}
-}
-
-func (k *chunker) flush() {
-	k.mu.Lock()
-	buf := k.buf
-	k.buf = nil
-	k.mu.Unlock()
-	if len(buf) > 0 {
-		k.out <- buf
-	}
-}
-
-// noteListed records the listing state of new instances and counts them.
-func (b *batch[T]) noteListed(page []Instance, fresh []bool) {
+// add records one page of listed instances (or bare IDs, as Instances
+// with only InstanceId set), dropping IDs already found.
+func (b *batch[T]) add(page []Instance) {
 	n := 0
 	b.mu.Lock()
 	for i := range page {
-		if !fresh[i] {
+		id := aws.ToString(page[i].InstanceId)
+		if _, dup := b.seen[id]; dup {
 			continue
 		}
-		n++
+		b.seen[id] = struct{}{}
+		b.order = append(b.order, id)
 		if st := page[i].State; st != nil {
-			b.listed[aws.ToString(page[i].InstanceId)] = types.InstanceState{Code: st.Code, Name: st.Name}
+			b.listed[id] = types.InstanceState{Code: st.Code, Name: st.Name}
 		}
+		n++
 	}
 	b.mu.Unlock()
 	if n > 0 {
@@ -675,52 +648,71 @@ func (b *batch[T]) noteListed(page []Instance, fresh []bool) {
 	}
 }
 
-// list finds the instances of c and feeds them to ck.
-func (b *batch[T]) list(ctx context.Context, c Collection, ck *chunker) error {
-	defer b.update(func(p *Progress) { p.ListingDone = true })
-	if c.onlyIDs() {
+func (b *batch[T]) found() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.order)
+}
+
+// list finds the instances of c.
+func (b *batch[T]) list(ctx context.Context, c Collection, conc int) error {
+	switch {
+	case c.onlyIDs():
 		// Only IDs: act on them directly; EC2 reports the missing ones.
 		page := make([]Instance, len(c.ids))
 		for i, id := range c.ids {
 			page[i].InstanceId = aws.String(id)
 		}
-		ck.add(page)
+		b.add(page)
 		return nil
+	case c.hasIDs || c.limit >= 0:
+		err := c.scanWith(ctx, true, func(page []Instance) bool { b.add(page); return true })
+		var nf *NotFoundError
+		if errors.As(err, &nf) && ctx.Err() == nil {
+			// The listing went through; these IDs of the collection do
+			// not exist.
+			b.update(func(p *Progress) { p.Listed += len(nf.IDs) })
+			b.failEach(nf.IDs, func(id string) error { return &NotFoundError{IDs: []string{id}, Err: nf.Err} })
+			return nil
+		}
+		return err
+	case b.m.opts.SequentialListing || conc < 2 || hasFilter(c.filters, "instance-id") ||
+		filterValueCount(c.filters)+len(idSegments[len(idSegments)-1]) > maxFilterValues:
+		// (A segment adds up to 15 filter values of its own.)
+		return b.listFrom(ctx, c)
 	}
-	if c.hasIDs || c.limit >= 0 {
-		return c.scan(ctx, func(page []Instance) bool { ck.add(page); return true })
-	}
-	if b.m.opts.SequentialListing || hasFilter(c.filters, "instance-id") {
-		return b.listFrom(ctx, c, nil, ck)
-	}
-	return b.listSegmented(ctx, c, ck)
+	return b.listSegmented(ctx, c)
 }
 
-// maxListRestarts bounds how often listFrom starts a listing again.
+// maxListRestarts bounds how often in a row listFrom starts a listing
+// again without finding anything new.
 const maxListRestarts = 3
 
-// listFrom lists c one page after another, from the page token names
-// (nil: the first). If a request that carries a NextToken fails (an
-// endpoint that invalidates tokens when the instances they point at
-// change, as moto does while the action changes them), the listing starts
-// again from the first page, up to maxListRestarts times; the chunker
-// drops the instances seen before.
-func (b *batch[T]) listFrom(ctx context.Context, c Collection, token *string, ck *chunker) error {
+// listFrom lists c one page after another. If a request fails after the
+// first page (an endpoint that invalidates its page tokens when the
+// instances change, as moto does), the listing starts again from the
+// first page, the instances seen before being dropped as repeats, until
+// it completes or maxListRestarts restarts in a row found nothing new.
+func (b *batch[T]) listFrom(ctx context.Context, c Collection) error {
 	size := c.pageSize
 	if size == 0 {
 		size = b.m.opts.PageSize
 	}
-	for restarts := 0; ; restarts++ {
-		pages := 0
-		err := b.m.paginate(ctx, c.filters, token, func() int { return size }, func(page []Instance) bool {
+	for fruitless := 0; ; {
+		before, pages := b.found(), 0
+		err := b.m.paginate(ctx, c.filters, nil, true, func() int { return size }, func(page []Instance) bool {
 			pages++
-			ck.add(page)
+			b.add(page)
 			return true
 		})
-		if err == nil || ctx.Err() != nil || (pages == 0 && token == nil) || restarts == maxListRestarts {
+		if err == nil || ctx.Err() != nil || pages == 0 {
 			return ctxErrOr(ctx, err)
 		}
-		token = nil
+		if b.found() > before {
+			fruitless = 0
+		} else if fruitless++; fruitless > maxListRestarts {
+			return err
+		}
 	}
 }
 
@@ -750,66 +742,137 @@ var idSegments = func() [][]string {
 	return append(segs, legacy)
 }()
 
+// inSegment reports whether id matches one of the wildcard values of seg
+// (each a prefix followed by "*").
+func inSegment(id string, seg []string) bool {
+	for _, v := range seg {
+		if strings.HasPrefix(id, strings.TrimSuffix(v, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+// errSegmentIgnored ends a segmented listing whose endpoint answered a
+// segment with instances outside it.
+var errSegmentIgnored = errors.New("ec2instances: the endpoint ignored an instance-id filter")
+
 // listSegmented lists a collection in parallel slices of the ID space
-// when it holds more than one page; see Options.SequentialListing.
-func (b *batch[T]) listSegmented(ctx context.Context, c Collection, ck *chunker) error {
+// when it holds more than one page; see Options.SequentialListing. The
+// first page, listed the ordinary way, checks the segments: if they miss
+// one of its instances, answer a segment with instances outside it, or
+// fail, the collection is listed again the ordinary way (the instances
+// already found are not repeated).
+func (b *batch[T]) listSegmented(ctx context.Context, c Collection) error {
 	size := c.pageSize
 	if size == 0 {
 		size = b.m.opts.PageSize
 	}
-	out, err := b.m.describe(ctx, &ec2.DescribeInstancesInput{Filters: c.filters, MaxResults: aws.Int32(int32(size))})
+	out, err := b.m.describe(ctx, &ec2.DescribeInstancesInput{Filters: c.filters, MaxResults: aws.Int32(int32(size))}, true)
 	if err != nil {
 		return ctxErrOr(ctx, err)
 	}
 	first := b.m.flatten(out.Reservations)
-	token := aws.ToString(out.NextToken)
-	if token == "" {
-		ck.add(first)
+	if aws.ToString(out.NextToken) == "" {
+		b.add(first)
 		return nil
 	}
-	// The first page waits until a segment lists its instances too: if
-	// one never does, the endpoint does not honour the segment filters.
-	unconfirmed := make(map[string]int, len(first))
+	unconfirmed := make(map[string]struct{}, len(first))
 	for i := range first {
-		unconfirmed[first[i].ID()] = i
+		unconfirmed[first[i].ID()] = struct{}{}
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for _, seg := range idSegments {
 		fs := append(slices.Clip(c.filters), types.Filter{Name: aws.String("instance-id"), Values: seg})
 		g.Go(func() error {
-			return b.m.paginate(gctx, fs, nil, func() int { return size }, func(page []Instance) bool {
+			var outside bool
+			err := b.m.paginate(gctx, fs, nil, true, func() int { return size }, func(page []Instance) bool {
 				mu.Lock()
 				for i := range page {
-					delete(unconfirmed, page[i].ID())
+					id := page[i].ID()
+					delete(unconfirmed, id)
+					outside = outside || !inSegment(id, seg)
 				}
 				mu.Unlock()
-				ck.add(page)
-				return true
+				b.add(page)
+				return !outside
 			})
+			if err == nil && outside {
+				err = errSegmentIgnored
+			}
+			return err
 		})
 	}
 	err = g.Wait()
-	rest := make([]Instance, 0, len(unconfirmed))
-	for _, i := range unconfirmed {
-		rest = append(rest, first[i])
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	ck.add(rest)
-	if err != nil {
-		return ctxErrOr(ctx, err)
-	}
-	if len(rest) == 0 {
+	b.add(first)
+	if err == nil && len(unconfirmed) == 0 {
 		return nil
 	}
-	// Fall back to one listing, on from the first page (or, if the token
-	// stops working, from the start); the chunker drops repeats.
-	return b.listFrom(ctx, c, out.NextToken, ck)
+	return b.listFrom(ctx, c)
 }
+
+// dispatch sends the action for ids, MaxIDsPerCall a call, conc calls at
+// a time. In a dry run the first call goes alone, so that an endpoint
+// that ignores DryRun acts on one call's instances at most.
+func (b *batch[T]) dispatch(ctx context.Context, ids []string, conc int) {
+	var chunks [][]string
+	for start := 0; start < len(ids); start += MaxIDsPerCall {
+		chunks = append(chunks, ids[start:min(start+MaxIDsPerCall, len(ids))])
+	}
+	if b.cfg.dryRun && len(chunks) > 1 {
+		b.send(ctx, chunks[0])
+		chunks = chunks[1:]
+	}
+	var g errgroup.Group
+	g.SetLimit(conc)
+	for _, chunk := range chunks {
+		g.Go(func() error {
+			b.send(ctx, chunk)
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+// send processes one chunk, unless the action must not go on.
+func (b *batch[T]) send(ctx context.Context, ids []string) {
+	if err := ctx.Err(); err != nil {
+		b.failAll(ids, err) // never sent
+		return
+	}
+	b.mu.Lock()
+	ignored := b.dryRunIgnored
+	b.mu.Unlock()
+	if ignored {
+		b.failAll(ids, errDryRunIgnored)
+		return
+	}
+	b.update(func(p *Progress) { p.Dispatched += len(ids) })
+	b.process(ctx, ids)
+}
+
+// maxSplits bounds the calls one chunk spends halving itself to find the
+// IDs that an error names no more precisely than "some of them".
+const maxSplits = 32
 
 // process sends the action for one chunk and settles every ID in it.
 func (b *batch[T]) process(ctx context.Context, ids []string) {
 	queue := [][]string{ids}
-	throttled, serverErrs := 0, 0
+	throttled, serverErrs, splits := 0, 0, 0
+	// split queues both halves of ids, or fails them all with err once the
+	// chunk has split maxSplits times.
+	split := func(ids []string, err error) {
+		if splits >= maxSplits {
+			b.failAll(ids, err)
+			return
+		}
+		splits++
+		queue = append(queue, ids[len(ids)/2:], ids[:len(ids)/2])
+	}
 	for len(queue) > 0 {
 		ids := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
@@ -823,31 +886,34 @@ func (b *batch[T]) process(ctx context.Context, ids []string) {
 		items, err := b.v.call(ctx, b.m, ids, b.cfg)
 		switch {
 		case err == nil:
+			if b.cfg.dryRun {
+				b.mu.Lock()
+				b.dryRunIgnored = true
+				b.mu.Unlock()
+			}
 			b.succeed(ids, items)
 		case b.cfg.dryRun && dryRunOK(err):
 			b.succeed(ids, nil)
-		case ctx.Err() != nil:
+		case ctx.Err() != nil && (errorCode(err) == "" || isUncertain(err)):
+			// Cut short by ctx: the call may or may not have acted.
 			b.reconcile(ctx, ids, err)
 		case isThrottle(err):
 			if werr := sleepCtx(ctx, b.m.backoff(throttled)); werr != nil {
-				b.failAll(ids, werr) // not sent: the throttled call did nothing
+				b.failAll(ids, werr) // not sent again
 				continue
 			}
 			throttled++
 			queue = append(queue, ids)
 		case isBadIDError(err):
 			bad := idsNamedIn(err, ids)
+			if len(bad) == 0 && len(ids) > 1 {
+				split(ids, err)
+				continue
+			}
 			if len(bad) == 0 {
-				if len(ids) == 1 {
-					bad = ids
-				} else {
-					queue = append(queue, ids[len(ids)/2:], ids[:len(ids)/2])
-					continue
-				}
+				bad = ids
 			}
-			for _, id := range bad {
-				b.fail(id, &NotFoundError{IDs: []string{id}, Err: err})
-			}
+			b.failEach(bad, func(id string) error { return &NotFoundError{IDs: []string{id}, Err: err} })
 			queue = append(queue, without(ids, bad))
 		case errorCode(err) == "OperationNotPermitted":
 			rest := ids
@@ -855,27 +921,24 @@ func (b *batch[T]) process(ctx context.Context, ids []string) {
 				rest = b.settleReached(ctx, ids)
 			}
 			named := idsNamedIn(err, rest)
-			if len(named) == 0 {
-				if len(rest) <= 1 {
-					b.failAll(rest, err)
-				} else {
-					queue = append(queue, rest[len(rest)/2:], rest[:len(rest)/2])
-				}
-				continue
+			switch {
+			case len(named) > 0:
+				b.failAll(named, err)
+				queue = append(queue, without(rest, named))
+			case len(rest) > 1:
+				split(rest, err)
+			default:
+				b.failAll(rest, err)
 			}
-			b.failAll(named, err)
-			queue = append(queue, without(rest, named))
-		case isServerError(err):
-			if serverErrs < b.m.opts.ServerErrorRetries {
-				if werr := sleepCtx(ctx, b.m.backoff(serverErrs)); werr == nil {
-					serverErrs++
-					queue = append(queue, ids)
-					continue
-				}
+		case isUncertain(err):
+			if serverErrs < b.m.opts.ServerErrorRetries && sleepCtx(ctx, b.m.backoff(serverErrs)) == nil {
+				serverErrs++
+				queue = append(queue, ids)
+				continue
 			}
 			b.reconcile(ctx, ids, err)
 		default:
-			// A client error. If it names some of the IDs (for example
+			// A definite refusal. If it names some of the IDs (for example
 			// IncorrectInstanceState), only those fail.
 			named := idsNamedIn(err, ids)
 			if len(named) == 0 || len(named) == len(ids) {
@@ -908,17 +971,14 @@ func (b *batch[T]) settleReached(ctx context.Context, ids []string) []string {
 
 // reconcile settles ids after a call whose outcome is uncertain: those
 // the action is seen to have taken effect on succeeded, the rest are
-// unknown. It describes with a context of its own, since ctx may have
-// ended.
+// unknown. In a dry run nothing can be seen, so all are unknown.
 func (b *batch[T]) reconcile(ctx context.Context, ids []string, cause error) {
 	cause = ctxErrOr(ctx, cause)
-	if b.v.reached == nil {
+	if b.v.reached == nil || b.cfg.dryRun {
 		b.unknown(ids, cause)
 		return
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.m.opts.ReconcileTimeout)
-	defer cancel()
-	found := b.describeMap(rctx, ids)
+	found := b.describeMap(ctx, ids)
 	var unsure []string
 	for _, id := range ids {
 		if inst, ok := found[id]; ok {
@@ -933,8 +993,15 @@ func (b *batch[T]) reconcile(ctx context.Context, ids []string, cause error) {
 }
 
 // describeMap returns the current data of those of ids that can be
-// described; errors leave IDs out.
+// described; errors leave IDs out. Once ctx has ended it describes with
+// a context of its own, bounded by Options.ReconcileTimeout, so that the
+// outcome of calls cut short by ctx can still be learned.
 func (b *batch[T]) describeMap(ctx context.Context, ids []string) map[string]*types.Instance {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), b.m.opts.ReconcileTimeout)
+		defer cancel()
+	}
 	found := make(map[string]*types.Instance, len(ids))
 	_ = b.m.describeIDs(ctx, ids, nil, func(page []Instance) bool {
 		for i := range page {
@@ -963,17 +1030,13 @@ func (b *batch[T]) succeed(ids []string, items map[string]T) {
 		}
 		b.settled[id] = struct{}{}
 		b.res.Succeeded = append(b.res.Succeeded, id)
-		if item, ok := items[id]; ok {
+		if item, ok := items[id]; ok && !b.v.itemless {
 			b.res.Items[id] = item
 		}
 		n++
 	}
 	b.mu.Unlock()
 	b.update(func(p *Progress) { p.Succeeded += n })
-}
-
-func (b *batch[T]) fail(id string, err error) {
-	b.failEach([]string{id}, func(string) error { return err })
 }
 
 func (b *batch[T]) failAll(ids []string, err error) {
@@ -1030,7 +1093,7 @@ func (b *batch[T]) addCause(err error) {
 	if len(b.causes) >= maxCauses {
 		return
 	}
-	if reflect.TypeOf(err).Comparable() {
+	if v := reflect.ValueOf(err); v.Comparable() {
 		if _, dup := b.causeOK[err]; dup {
 			return
 		}
@@ -1058,9 +1121,14 @@ func (b *batch[T]) finish(listErr error) (*Result[T], error) {
 		ids := slices.Sorted(slices.Values(b.missing.ids))
 		causes = append([]error{&NotFoundError{IDs: ids, Err: b.missing.err}}, causes...)
 	}
+	ignored := b.dryRunIgnored
+	if ignored {
+		res.DryRun = false // the action really ran
+		causes = append([]error{errDryRunIgnored}, causes...)
+	}
 	b.mu.Unlock()
 	b.update(func(p *Progress) { p.ListingDone, p.Done = true, true })
-	if len(res.Failed) == 0 && len(res.Unknown) == 0 && listErr == nil {
+	if len(res.Failed) == 0 && len(res.Unknown) == 0 && listErr == nil && !ignored {
 		return res, nil
 	}
 	return res, &BatchError{
@@ -1070,19 +1138,6 @@ func (b *batch[T]) finish(listErr error) (*Result[T], error) {
 		Unknown: len(res.Unknown),
 		ListErr: listErr,
 		Causes:  causes,
-	}
-}
-
-// describe is DescribeInstances with the engine's throttling retries.
-func (m *Instances) describe(ctx context.Context, in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
-	for attempt := 0; ; attempt++ {
-		out, err := m.client.DescribeInstances(ctx, in, m.opts.ClientOptions...)
-		if err == nil || !isThrottle(err) || ctx.Err() != nil {
-			return out, err
-		}
-		if werr := sleepCtx(ctx, m.backoff(attempt)); werr != nil {
-			return nil, err
-		}
 	}
 }
 
@@ -1108,23 +1163,33 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // isThrottle reports whether err means EC2 refused the call for its rate,
-// including the SDK running out of retry quota on such refusals.
+// or the SDK ran out of retry quota (which it does only after failures
+// it would have retried; the call is then repeated after a backoff).
 func isThrottle(err error) bool {
 	if _, ok := retry.DefaultThrottleErrorCodes[errorCode(err)]; ok {
 		return true
 	}
 	var q ratelimit.QuotaExceededError
-	return errors.As(err, &q) && !isServerError(err)
+	return errors.As(err, &q)
 }
 
-// isServerError reports whether err leaves the call's outcome uncertain:
-// an HTTP 5xx answer, or no answer at all.
-func isServerError(err error) bool {
+// isUncertain reports whether err leaves open whether EC2 carried out the
+// call: an HTTP 5xx answer, an answer that could not be read, or a
+// request that may have been sent without an answer coming back. Errors
+// from before sending (credentials, signing, endpoint resolution) and
+// EC2's 4xx refusals are certain failures.
+func isUncertain(err error) bool {
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		return re.HTTPStatusCode() >= 500
 	}
-	return errorCode(err) == "" // no EC2 answer: a transport failure
+	var (
+		se *smithyhttp.RequestSendError
+		de *smithy.DeserializationError
+		ce *aws.RequestCanceledError
+	)
+	return errors.As(err, &se) || errors.As(err, &de) || errors.As(err, &ce) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // dryRunOK reports whether err is EC2's answer to a dry run that would
@@ -1151,35 +1216,76 @@ func (k waitKind) String() string {
 	return [...]string{"exists", "running", "stopped", "terminated"}[k]
 }
 
-// waitIDs runs the SDK waiter of kind for ids (at most MaxIDsPerCall).
+// waitRetryable is the type of the SDK waiters' Retryable functions.
+type waitRetryable = func(context.Context, *ec2.DescribeInstancesInput, *ec2.DescribeInstancesOutput, error) (bool, error)
+
+// waitIDs runs the SDK waiter of kind for ids (at most MaxIDsPerCall),
+// with two changes to its rules: throttling is retried rather than
+// fatal, and the terminated waiter counts instances EC2 no longer knows
+// (InvalidInstanceID.NotFound) as terminated, since EC2 forgets
+// terminated instances after a while. It returns the last
+// DescribeInstances answer, which covers only the instances still known
+// when the wait succeeded (nil when none are). Other errors that name
+// missing instances are returned as a *NotFoundError.
 func (m *Instances) waitIDs(ctx context.Context, kind waitKind, ids []string, maxWait time.Duration) (*ec2.DescribeInstancesOutput, error) {
 	if maxWait <= 0 {
 		return nil, &ValidationError{Field: "maxWait", Value: maxWait.String(), Reason: "must be positive"}
 	}
 	in := &ec2.DescribeInstancesInput{InstanceIds: ids}
+	wrap := func(def waitRetryable) waitRetryable {
+		return func(ctx context.Context, in *ec2.DescribeInstancesInput, out *ec2.DescribeInstancesOutput, err error) (bool, error) {
+			switch {
+			case err == nil:
+			case isThrottle(err) && ctx.Err() == nil:
+				return true, nil
+			case kind == waitTerminated && isBadIDError(err):
+				if gone := idsNamedIn(err, in.InstanceIds); len(gone) > 0 {
+					in.InstanceIds = without(in.InstanceIds, gone)
+					return len(in.InstanceIds) > 0, nil
+				}
+			}
+			return def(ctx, in, out, err)
+		}
+	}
 	minD, maxD, co := m.opts.WaiterMinDelay, m.opts.WaiterMaxDelay, m.opts.ClientOptions
+	var (
+		out *ec2.DescribeInstancesOutput
+		err error
+	)
 	switch kind {
 	case waitExists:
-		return ec2.NewInstanceExistsWaiter(m.client, func(o *ec2.InstanceExistsWaiterOptions) {
+		out, err = ec2.NewInstanceExistsWaiter(m.client, func(o *ec2.InstanceExistsWaiterOptions) {
 			setDelays(&o.MinDelay, &o.MaxDelay, minD, maxD)
 			o.ClientOptions = append(o.ClientOptions, co...)
+			o.Retryable = wrap(o.Retryable)
 		}).WaitForOutput(ctx, in, maxWait)
 	case waitRunning:
-		return ec2.NewInstanceRunningWaiter(m.client, func(o *ec2.InstanceRunningWaiterOptions) {
+		out, err = ec2.NewInstanceRunningWaiter(m.client, func(o *ec2.InstanceRunningWaiterOptions) {
 			setDelays(&o.MinDelay, &o.MaxDelay, minD, maxD)
 			o.ClientOptions = append(o.ClientOptions, co...)
+			o.Retryable = wrap(o.Retryable)
 		}).WaitForOutput(ctx, in, maxWait)
 	case waitStopped:
-		return ec2.NewInstanceStoppedWaiter(m.client, func(o *ec2.InstanceStoppedWaiterOptions) {
+		out, err = ec2.NewInstanceStoppedWaiter(m.client, func(o *ec2.InstanceStoppedWaiterOptions) {
 			setDelays(&o.MinDelay, &o.MaxDelay, minD, maxD)
 			o.ClientOptions = append(o.ClientOptions, co...)
+			o.Retryable = wrap(o.Retryable)
 		}).WaitForOutput(ctx, in, maxWait)
 	default:
-		return ec2.NewInstanceTerminatedWaiter(m.client, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		out, err = ec2.NewInstanceTerminatedWaiter(m.client, func(o *ec2.InstanceTerminatedWaiterOptions) {
 			setDelays(&o.MinDelay, &o.MaxDelay, minD, maxD)
 			o.ClientOptions = append(o.ClientOptions, co...)
+			o.Retryable = wrap(o.Retryable)
 		}).WaitForOutput(ctx, in, maxWait)
 	}
+	if err != nil && isBadIDError(err) {
+		missing := idsNamedIn(err, in.InstanceIds)
+		if len(missing) == 0 {
+			missing = in.InstanceIds
+		}
+		err = &NotFoundError{IDs: missing, Err: err}
+	}
+	return out, err
 }
 
 func setDelays(minDst, maxDst *time.Duration, minD, maxD time.Duration) {
@@ -1206,6 +1312,7 @@ type WaitError struct {
 	Err   error
 }
 
+// Error names the instances that did not get there.
 func (e *WaitError) Error() string {
 	return fmt.Sprintf("ec2instances: %d instances not %s: %s: %v", len(e.IDs), e.State, strings.Join(e.IDs, ", "), e.Err)
 }
@@ -1221,12 +1328,13 @@ func (c Collection) WaitUntilExists(ctx context.Context, maxWait time.Duration) 
 	return c.wait(ctx, waitExists, maxWait)
 }
 
-// WaitUntilRunning waits, for at most maxWait, until every instance of c
-// is running. The instances are those c lists when the call starts (or,
-// for a collection of only [InstanceIDs], those IDs); they are waited for
-// by ID, up to 1000 per SDK InstanceRunning waiter, the waiters running
-// concurrently. If some do not get there, the error is a [*WaitError]
-// naming them.
+// WaitUntilRunning waits until every instance of c is running, for at
+// most maxWait after finding them. The instances are those c lists when
+// the call starts (or, for a collection of only [InstanceIDs], those
+// IDs); they are waited for by ID, up to 1000 per SDK InstanceRunning
+// waiter, all the waiters at once and within the one maxWait.
+// Throttling is retried until maxWait is up. If some instances do not
+// get there, the error is a [*WaitError] naming them.
 func (c Collection) WaitUntilRunning(ctx context.Context, maxWait time.Duration) error {
 	return c.wait(ctx, waitRunning, maxWait)
 }
@@ -1238,7 +1346,8 @@ func (c Collection) WaitUntilStopped(ctx context.Context, maxWait time.Duration)
 }
 
 // WaitUntilTerminated waits, for at most maxWait, until every instance of
-// c is terminated; see [Collection.WaitUntilRunning].
+// c is terminated; see [Collection.WaitUntilRunning]. Instances that EC2
+// no longer knows count as terminated.
 func (c Collection) WaitUntilTerminated(ctx context.Context, maxWait time.Duration) error {
 	return c.wait(ctx, waitTerminated, maxWait)
 }
@@ -1259,17 +1368,18 @@ func (c Collection) wait(ctx context.Context, kind waitKind, maxWait time.Durati
 			return err
 		}
 	}
+	wctx, cancel := context.WithTimeout(ctx, maxWait)
+	defer cancel()
 	var (
 		mu      sync.Mutex
 		pending []string
 		errs    []error
+		g       errgroup.Group
 	)
-	var g errgroup.Group
-	g.SetLimit(c.m.opts.Concurrency)
 	for start := 0; start < len(ids); start += MaxIDsPerCall {
 		chunk := ids[start:min(start+MaxIDsPerCall, len(ids))]
 		g.Go(func() error {
-			_, err := c.m.waitIDs(ctx, kind, chunk, maxWait)
+			_, err := c.m.waitIDs(wctx, kind, chunk, maxWait)
 			if err == nil {
 				return nil
 			}
@@ -1290,19 +1400,28 @@ func (c Collection) wait(ctx context.Context, kind waitKind, maxWait time.Durati
 }
 
 // notInState returns the members of ids not (known to be) in kind's
-// state; if they cannot be described, all of them.
+// state; if they cannot be described within Options.ReconcileTimeout,
+// all of them.
 func (m *Instances) notInState(ctx context.Context, kind waitKind, ids []string) []string {
 	if ctx.Err() != nil {
 		return ids
 	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.ReconcileTimeout)
+	defer cancel()
 	there := map[string]bool{}
-	_ = m.describeIDs(ctx, ids, nil, func(page []Instance) bool {
+	err := m.listIDs(ctx, ids, nil, true, func(page []Instance) bool {
 		for i := range page {
 			ok := kind == waitExists || page[i].State != nil && slices.Contains(waitStates[kind], page[i].State.Name)
 			there[page[i].ID()] = ok
 		}
 		return true
 	})
+	var nf *NotFoundError
+	if kind == waitTerminated && errors.As(err, &nf) {
+		for _, id := range nf.IDs {
+			there[id] = true // forgotten by EC2: terminated
+		}
+	}
 	var out []string
 	for _, id := range ids {
 		if !there[id] {

@@ -439,7 +439,7 @@ func TestSegmentedListingFallsBackWhenEndpointIgnoresIt(t *testing.T) {
 	}
 	slices.Sort(sent)
 	assert.Equal(t, all, sent)
-	assert.Equal(t, 1+17+2, s.count("DescribeInstances"), "first page, 17 empty segments, then the rest from the first page's token")
+	assert.Equal(t, 1+17+3, s.count("DescribeInstances"), "first page, 17 empty segments, then the ordinary listing of 3 pages")
 }
 
 func TestSegmentedListingSplitsByIDPrefix(t *testing.T) {
@@ -531,7 +531,11 @@ func TestListingErrorIsReported(t *testing.T) {
 	var be *BatchError
 	require.ErrorAs(t, err, &be)
 	require.Error(t, be.ListErr)
-	assert.Equal(t, fakeIDs(0, 20), res.Succeeded, "what was listed is still acted on and reported")
+	assert.Equal(t, "InvalidParameterValue", errorCode(be.ListErr))
+	assert.Empty(t, res.Succeeded)
+	assert.Equal(t, fakeIDs(0, 20), res.FailedIDs(), "what was listed is reported, not acted on")
+	assert.ErrorIs(t, res.Failed[fakeID(3)], be.ListErr)
+	assert.Equal(t, 0, s.count("RebootInstances"), "a collection that could not be listed is not acted on")
 	assert.Contains(t, err.Error(), "listing stopped early")
 }
 
@@ -622,4 +626,257 @@ func TestListingSurvivesTokensThatExpireOnChange(t *testing.T) {
 	}
 	slices.Sort(sent)
 	assert.Equal(t, all, sent, "each instance sent once")
+}
+
+// offsetTokens is an endpoint whose page token is an offset into the
+// list of instances that match the filters now: when an action changes
+// which instances match, the offsets shift. Only running instances
+// match the filter; stopping one takes it out of the list.
+type offsetTokens struct {
+	mu      sync.Mutex
+	all     []string
+	stopped map[string]bool
+}
+
+func (o *offsetTokens) describe(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var live []string
+	for _, id := range o.all {
+		if !o.stopped[id] {
+			live = append(live, id)
+		}
+	}
+	return fleet(live)(in)
+}
+
+func (o *offsetTokens) act(_ string, ids []string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, id := range ids {
+		o.stopped[id] = true
+	}
+	return nil
+}
+
+func TestFilterChangingActionWithShiftingTokens(t *testing.T) {
+	for _, sequential := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sequential=%v", sequential), func(t *testing.T) {
+			o := &offsetTokens{all: fakeIDs(0, 5000), stopped: map[string]bool{}}
+			s := &stub{describe: o.describe, action: o.act}
+			ins := New(s, func(opt *Options) { opt.SequentialListing = sequential })
+			res, err := ins.Filter(InstanceStateName("running")).PageSize(100).Stop(bg)
+			require.NoError(t, err)
+			assert.Equal(t, o.all, res.Succeeded)
+			assert.Len(t, o.stopped, 5000, "every running instance was stopped")
+			var sent []string
+			for _, in := range s.inputs("StopInstances") {
+				sent = append(sent, in.(*ec2.StopInstancesInput).InstanceIds...)
+			}
+			assert.Len(t, sent, 5000, "each exactly once")
+		})
+	}
+}
+
+func TestSegmentedListingFallsBackWhenSegmentsFail(t *testing.T) {
+	all := fakeIDs(0, 2500)
+	list := fleet(all)
+	s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		if hasFilter(in.Filters, "instance-id") {
+			return nil, apiErr("InvalidParameterValue", "wildcards are not supported for instance-id")
+		}
+		return list(in)
+	}}
+	res, err := New(s).All().Terminate(bg)
+	require.NoError(t, err)
+	assert.Equal(t, all, res.Succeeded)
+	var sent []string
+	for _, ids := range terminateIDs(s) {
+		sent = append(sent, ids...)
+	}
+	assert.Len(t, sent, 2500)
+}
+
+func TestSegmentedListingStopsWhenTheEndpointIgnoresSegments(t *testing.T) {
+	// An endpoint that ignores the instance-id filter answers every
+	// segment with everything: the first page that shows it ends the
+	// segments, and one ordinary listing follows.
+	all := fakeIDs(0, 2500)
+	s := &stub{describe: fleet(all)}
+	res, err := New(s, func(o *Options) { o.Concurrency = 2 }).All().Stop(bg)
+	require.NoError(t, err)
+	assert.Equal(t, all, res.Succeeded)
+	assert.LessOrEqual(t, s.count("DescribeInstances"), 1+17+3, "no segment goes past its first page")
+	assert.Equal(t, 3, s.count("StopInstances"))
+}
+
+func TestConcurrencyOneListsSequentially(t *testing.T) {
+	s := &stub{describe: fleet(fakeIDs(0, 2500))}
+	res, err := New(s).All().Reboot(bg, Concurrency(1))
+	require.NoError(t, err)
+	assert.Len(t, res.Succeeded, 2500)
+	for _, in := range s.describes() {
+		assert.False(t, hasFilter(in.Filters, "instance-id"), "no segments with Concurrency(1)")
+	}
+	assert.Equal(t, 3, s.count("DescribeInstances"))
+}
+
+func TestMissingIDsOfAFilteredIDCollectionFail(t *testing.T) {
+	ids := fakeIDs(0, 3)
+	missing := fakeID(99)
+	s := &stub{describe: fleet(ids)}
+	res, err := New(s).Filter(InstanceIDs(append(slices.Clone(ids), missing)...), InstanceStateName("running")).Terminate(bg)
+	var be *BatchError
+	require.ErrorAs(t, err, &be)
+	assert.NoError(t, be.ListErr, "the listing went through")
+	assert.Equal(t, ids, res.Succeeded)
+	assert.Equal(t, []string{missing}, res.FailedIDs())
+	assert.ErrorIs(t, res.Failed[missing], ErrNotFound)
+	assert.Equal(t, [][]string{ids}, terminateIDs(s), "the missing ID is not sent")
+}
+
+func TestUnnamedRefusalsHaveACallBudget(t *testing.T) {
+	// Every call fails with an OperationNotPermitted that names no ID:
+	// halving cannot find a culprit, and gives up after maxSplits.
+	ids := fakeIDs(0, 1000)
+	s := &stub{action: func(string, []string) error { return apiErr("OperationNotPermitted", "not allowed") }}
+	res, err := New(s).Filter(InstanceIDs(ids...)).Reboot(bg)
+	require.Error(t, err)
+	assert.Equal(t, ids, res.FailedIDs())
+	assert.Equal(t, 1+2*maxSplits, s.count("RebootInstances"))
+}
+
+func TestErrorsBeforeSendingAreCertain(t *testing.T) {
+	// No EC2 code and no sign of a request on the wire (the SDK could not
+	// get credentials): nothing happened, so the IDs fail at once.
+	ids := fakeIDs(0, 3)
+	s := &stub{action: func(string, []string) error {
+		return errors.New("failed to refresh cached credentials, no EC2 IMDS role found")
+	}}
+	res, err := New(s, fast).Filter(InstanceIDs(ids...)).Stop(bg)
+	require.Error(t, err)
+	assert.Equal(t, ids, res.FailedIDs())
+	assert.Empty(t, res.Unknown)
+	assert.Equal(t, 1, s.count("StopInstances"))
+	assert.Equal(t, 0, s.count("DescribeInstances"))
+}
+
+func TestLostAnswersAreReconciled(t *testing.T) {
+	// The request went out and no answer came back: the call may have
+	// acted, so after the retries the IDs are described.
+	ids := fakeIDs(0, 2)
+	s := &stub{action: func(string, []string) error {
+		return &smithyhttp.RequestSendError{Err: errors.New("read tcp: connection reset by peer")}
+	}}
+	s.describe = func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		insts := running(in.InstanceIds)
+		insts[1].State.Name = types.InstanceStateNameStopping
+		return &ec2.DescribeInstancesOutput{Reservations: []types.Reservation{{Instances: insts}}}, nil
+	}
+	res, err := New(s, fast).Filter(InstanceIDs(ids...)).Stop(bg)
+	require.Error(t, err)
+	assert.Equal(t, ids[1:], res.Succeeded)
+	assert.Equal(t, ids[:1], res.Unknown)
+	assert.Equal(t, 4, s.count("StopInstances"), "the call and three repeats")
+}
+
+func TestServerErrorsUnderAnExhaustedQuotaAreRetried(t *testing.T) {
+	var n atomic.Int32
+	s := &stub{action: func(string, []string) error {
+		if n.Add(1) <= 6 {
+			return errors.Join(serverError(), fmt.Errorf("failed to get rate limit token, %w", ratelimit.QuotaExceededError{Available: 0, Requested: 10}))
+		}
+		return nil
+	}}
+	ids := fakeIDs(0, 3)
+	res, err := New(s, fast).Filter(InstanceIDs(ids...)).Terminate(bg)
+	require.NoError(t, err)
+	assert.Equal(t, ids, res.Succeeded)
+	assert.Equal(t, 7, s.count("TerminateInstances"), "more repeats than ServerErrorRetries: the quota is not a server error")
+	assert.Equal(t, 0, s.count("DescribeInstances"))
+}
+
+func TestDryRunWithUncertainAnswersIsUnknown(t *testing.T) {
+	ids := fakeIDs(0, 3)
+	s := &stub{action: func(string, []string) error { return serverError() }, describe: fleet(ids)}
+	res, err := New(s, fast).Filter(InstanceIDs(ids...)).Stop(bg, DryRun())
+	require.Error(t, err)
+	assert.True(t, res.DryRun)
+	assert.Empty(t, res.Succeeded, "a dry run's effect cannot be seen, so it is not guessed")
+	assert.Equal(t, ids, res.Unknown)
+}
+
+func TestEndpointIgnoringDryRunIsStopped(t *testing.T) {
+	ids := fakeIDs(0, 2500)
+	s := &stub{} // answers success: DryRun ignored
+	res, err := New(s).Filter(InstanceIDs(ids...)).Terminate(bg, DryRun())
+	require.Error(t, err)
+	assert.ErrorIs(t, err, errDryRunIgnored)
+	assert.False(t, res.DryRun, "the action really ran")
+	assert.Equal(t, 1, s.count("TerminateInstances"), "one call, then no more")
+	assert.Equal(t, ids[:1000], res.Succeeded, "what the endpoint acted on is reported")
+	assert.Len(t, res.Failed, 1500)
+	assert.ErrorIs(t, res.Failed[ids[2000]], errDryRunIgnored)
+}
+
+func TestReconciledCreateTagsHasNoItems(t *testing.T) {
+	ids := fakeIDs(0, 2)
+	s := &stub{action: func(string, []string) error { return serverError() }}
+	s.describe = func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		insts := running(in.InstanceIds)
+		for i := range insts {
+			insts[i].Tags = []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
+		}
+		return &ec2.DescribeInstancesOutput{Reservations: []types.Reservation{{Instances: insts}}}, nil
+	}
+	res, err := New(s, fast).Filter(InstanceIDs(ids...)).CreateTags(bg, map[string]string{"k": "v"})
+	require.NoError(t, err)
+	assert.Equal(t, ids, res.Succeeded, "the tags are there: the call took effect")
+	assert.Empty(t, res.Items)
+}
+
+func TestDispatchedCountsOnlyWhatWasSent(t *testing.T) {
+	ctx, cancel := context.WithCancel(bg)
+	ids := fakeIDs(0, 3000)
+	var last Progress
+	s := &stub{action: func(string, []string) error { cancel(); return nil }}
+	res, err := New(s).Filter(InstanceIDs(ids...)).Reboot(ctx, Concurrency(1), OnProgress(func(p Progress) { last = p }))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Len(t, res.Succeeded, 1000)
+	assert.Len(t, res.Failed, 2000)
+	assert.Equal(t, 1000, last.Dispatched)
+	assert.Equal(t, 3000, last.Listed)
+	assert.True(t, last.Done)
+}
+
+// sliceErr cannot be used as a map key; wrapErr's type can, but not a
+// wrapErr that holds a sliceErr.
+type sliceErr struct{ ids []string }
+
+func (e sliceErr) Error() string { return strings.Join(e.ids, ",") }
+
+type wrapErr struct{ inner error }
+
+func (e wrapErr) Error() string { return "wrapped: " + e.inner.Error() }
+
+func TestUncomparableErrorsAreKept(t *testing.T) {
+	ids := fakeIDs(0, 2)
+	s := &stub{action: func(_ string, call []string) error { return wrapErr{sliceErr{call}} }}
+	res, err := New(s).Filter(InstanceIDs(ids...)).Reboot(bg)
+	require.Error(t, err)
+	assert.Equal(t, ids, res.FailedIDs())
+	assert.Contains(t, err.Error(), "wrapped: "+ids[0])
+}
+
+func TestThrottledDescribeThenCancelEndsWithCtxErr(t *testing.T) {
+	ctx, cancel := context.WithCancel(bg)
+	s := &stub{describe: func(*ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+		cancel()
+		return nil, apiErr("RequestLimitExceeded", "Request limit exceeded.")
+	}}
+	for _, err := range New(s).All().Iter(ctx) {
+		assert.ErrorIs(t, err, context.Canceled)
+	}
+	_, err := New(s).All().IDs(ctx)
+	assert.Equal(t, context.Canceled, err)
 }

@@ -60,11 +60,14 @@ type Options struct {
 	// listing with "i-1*" ... "i-f*" for the older 8-character ones), which
 	// together cover every instance ID exactly once. A large fleet is then
 	// listed in about the time of its largest slice instead of one page
-	// after another. The first page, listed the ordinary way, checks that
-	// the endpoint honours the wildcards: if a listing misses an instance
-	// of the first page, the action goes on with one ordinary listing.
-	// A collection with a Limit, with instance IDs or with an instance-id
-	// filter of its own is always listed the ordinary way.
+	// after another. The first page, listed the ordinary way, checks the
+	// slices: if one of its instances is missing from them, if a slice
+	// holds an instance outside it (an endpoint that ignores the filter),
+	// or if a slice's listing fails, the action lists the collection once
+	// more the ordinary way, without acting on any instance twice.
+	// A collection with a Limit, with instance IDs, with an instance-id
+	// filter of its own or with more than 185 filter values, and any
+	// action run with Concurrency(1), is always listed the ordinary way.
 	SequentialListing bool
 
 	// MaxBackoff caps the wait between the retries a batch action makes
@@ -251,6 +254,11 @@ type Collection struct {
 // [InstanceIDs] restrict the collection to those IDs; several of them
 // keep only the IDs they have in common.
 //
+// EC2 takes at most 200 filter values in one request, counted over all
+// the filters of the collection (instance IDs do not count); a
+// collection whose filters hold more is invalid, and its error gives the
+// count.
+//
 // An invalid filter does not panic: the returned collection carries its
 // error and reports it from every operation before any request is sent.
 func (c Collection) Filter(filters ...Filter) Collection {
@@ -275,7 +283,22 @@ func (c Collection) Filter(filters ...Filter) Collection {
 		}
 		n.filters = append(n.filters, types.Filter{Name: aws.String(f.name), Values: f.values})
 	}
+	if total := filterValueCount(n.filters); total > maxFilterValues {
+		n.setErr(&ValidationError{Field: "filters", Reason: fmt.Sprintf(
+			"%d filter values in all; EC2 accepts at most %d in one request, over all filters (InstanceIDs do not count)",
+			total, maxFilterValues)})
+	}
 	return n
+}
+
+// filterValueCount returns the number of filter values in fs, the number
+// EC2 limits to maxFilterValues per request.
+func filterValueCount(fs []types.Filter) int {
+	total := 0
+	for _, f := range fs {
+		total += len(f.Values)
+	}
+	return total
 }
 
 // Limit returns a collection that yields at most n instances of c. The
@@ -432,7 +455,7 @@ func (c Collection) IDs(ctx context.Context) ([]string, error) {
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
-	err := c.scan(ctx, func(page []Instance) bool {
+	err := c.scanWith(ctx, true, func(page []Instance) bool {
 		for i := range page {
 			out = append(out, aws.ToString(page[i].InstanceId))
 		}
@@ -458,7 +481,7 @@ func (c Collection) DryRun(ctx context.Context) error {
 		}
 		in.InstanceIds = c.ids[:min(len(c.ids), MaxIDsPerCall)]
 	}
-	_, err := c.m.describe(ctx, in)
+	_, err := c.m.describe(ctx, in, false)
 	switch {
 	case err == nil:
 		return errors.New("ec2instances: the endpoint ignored DryRun and answered DescribeInstances")

@@ -22,6 +22,8 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error returns the message "ec2instances: <Field> <Value>: <Reason>",
+// with Value quoted and left out when it is empty.
 func (e *ValidationError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("ec2instances: %s: %s", e.Field, e.Reason)
@@ -35,7 +37,10 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInp
 // ErrNotFound is matched (with [errors.Is]) by the errors that report
 // instances that do not exist: iterating a collection built from
 // [InstanceIDs] with unknown IDs, [Instance.Reload] of an instance that
-// is gone, and the per-ID errors of batch actions for such IDs.
+// is gone, any other [Instance] method that EC2 answers with
+// InvalidInstanceID.NotFound or InvalidInstanceID.Malformed, an instance
+// waiter (other than WaitUntilTerminated) on an instance that is gone,
+// and the per-ID errors of batch actions for such IDs.
 var ErrNotFound = errors.New("ec2instances: instance not found")
 
 // NotFoundError names instance IDs that EC2 reported as not existing
@@ -47,6 +52,8 @@ type NotFoundError struct {
 	Err error
 }
 
+// Error returns a message that lists the IDs EC2 did not know. EC2's own
+// error is not repeated; reach it with [errors.As] or Unwrap.
 func (e *NotFoundError) Error() string {
 	noun := "instance"
 	if len(e.IDs) != 1 {
@@ -67,6 +74,7 @@ type PaginationError struct {
 	Token string
 }
 
+// Error returns a message that quotes the repeated token.
 func (e *PaginationError) Error() string {
 	return fmt.Sprintf("ec2instances: DescribeInstances returned the NextToken it was sent (%q); stopping to avoid an endless listing", e.Token)
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -156,6 +157,45 @@ func Example_testing() {
 	// stopped
 	// running
 	// running
+}
+
+// countingAPI is an ec2instances.API that counts the calls it passes on
+// to the client it wraps. Embedding the interface supplies the methods it
+// does not override.
+type countingAPI struct {
+	ec2instances.API
+	describes, stops atomic.Int32 // batch actions call concurrently
+}
+
+func (c *countingAPI) DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	c.describes.Add(1)
+	return c.API.DescribeInstances(ctx, in, optFns...)
+}
+
+func (c *countingAPI) StopInstances(ctx context.Context, in *ec2.StopInstancesInput, optFns ...func(*ec2.Options)) (*ec2.StopInstancesOutput, error) {
+	c.stops.Add(1)
+	return c.API.StopInstances(ctx, in, optFns...)
+}
+
+// API is the part of the SDK client the package uses. Any implementation
+// will do: here one that wraps a client and counts calls.
+func ExampleAPI() {
+	srv := ec2test.NewServer(ec2test.WithSeed(1))
+	defer srv.Close()
+	srv.Launch(ec2test.LaunchSpec{Count: 3, Tags: map[string]string{"env": "ci"}})
+
+	api := &countingAPI{API: srv.Client()}
+	ins := ec2instances.New(api)
+	res, err := ins.Filter(ec2instances.Tag("env", "ci")).Stop(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(res.Succeeded), "stopping")
+	fmt.Println(api.describes.Load(), "DescribeInstances,", api.stops.Load(), "StopInstances")
+	// Output:
+	// 3 stopping
+	// 1 DescribeInstances, 1 StopInstances
 }
 
 // New wraps an SDK client. The option functions adjust the defaults;
@@ -305,10 +345,12 @@ func ExampleInstances_Instance() {
 	// An ID that is not an instance ID is reported before any request.
 	err := ins.Instance("web-1").Reload(ctx)
 	fmt.Println(errors.Is(err, ec2instances.ErrInvalidInput))
+	fmt.Println(err)
 	// Output:
 	// true true
 	// t3.micro running web-1
 	// true
+	// ec2instances: instance ID "web-1": must be i- followed by 8 or 17 lowercase hexadecimal digits
 }
 
 // Create launches instances, like boto3's create_instances, and returns
@@ -348,6 +390,38 @@ func ExampleInstances_Create() {
 	// t3.micro pending worker
 	// t3.micro pending worker
 	// running
+}
+
+// Filter narrows a collection. Filters given together or in later calls
+// all must match (AND); the values of one filter are alternatives (OR).
+// Each call returns a new collection and leaves the old one as it was.
+func ExampleCollection_Filter() {
+	srv := ec2test.NewServer(ec2test.WithSeed(1))
+	defer srv.Close()
+	srv.Launch(ec2test.LaunchSpec{Count: 2, InstanceType: "t3.micro", Tags: map[string]string{"env": "prod"}})
+	srv.Launch(ec2test.LaunchSpec{InstanceType: "t3.small", Tags: map[string]string{"env": "prod"}})
+	srv.Launch(ec2test.LaunchSpec{InstanceType: "m5.large", Tags: map[string]string{"env": "prod"}})
+	srv.Launch(ec2test.LaunchSpec{InstanceType: "t3.micro", Tags: map[string]string{"env": "dev"}})
+	ins := ec2instances.New(srv.Client())
+	ctx := context.Background()
+
+	prod := ins.Filter(ec2instances.Tag("env", "prod"))
+	small := prod.Filter(ec2instances.InstanceType("t3.micro", "t3.small"))
+	for _, c := range []ec2instances.Collection{prod, small} {
+		ids, err := c.IDs(ctx)
+		fmt.Println(c, len(ids), err)
+	}
+
+	// EC2 takes at most 200 filter values in one request, over all filters.
+	var vpcs []string
+	for i := range 201 {
+		vpcs = append(vpcs, fmt.Sprintf("vpc-%08x", i))
+	}
+	fmt.Println(small.Filter(ec2instances.VPCID(vpcs[:198]...)).Err())
+	// Output:
+	// Collection(tag:env=prod) 4 <nil>
+	// Collection(tag:env=prod instance-type=t3.micro|t3.small) 3 <nil>
+	// ec2instances: filters: 201 filter values in all; EC2 accepts at most 200 in one request, over all filters (InstanceIDs do not count)
 }
 
 // Iter lists the instances page by page as the loop asks for them.
@@ -876,6 +950,34 @@ func ExampleHibernate() {
 	// true
 }
 
+// Force stops (or terminates) instances without waiting for a graceful
+// shutdown of their operating system. Start takes no Force: the option
+// is refused before any request.
+func ExampleForce() {
+	srv := ec2test.NewServer(ec2test.WithSeed(1), ec2test.WithRequestLog())
+	defer srv.Close()
+	id := srv.Launch(ec2test.LaunchSpec{})[0]
+	inst := ec2instances.New(srv.Client()).Instance(id)
+	ctx := context.Background()
+
+	ch, err := inst.Stop(ctx, ec2instances.Force())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ch.PreviousState.Name, "->", ch.CurrentState.Name)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Action, "Force="+r.Params.Get("Force"))
+	}
+
+	_, err = inst.Start(ctx, ec2instances.Force())
+	fmt.Println(errors.Is(err, ec2instances.ErrInvalidInput), len(srv.Requests()))
+	// Output:
+	// running -> stopping
+	// StopInstances Force=true
+	// true 1
+}
+
 // SkipOSShutdown skips the graceful shutdown of the operating system.
 func ExampleSkipOSShutdown() {
 	srv := ec2test.NewServer(ec2test.WithSeed(1))
@@ -1313,6 +1415,62 @@ func ExampleInstance_WaitUntilRunning() {
 	fmt.Println(inst.State.Name)
 	// Output:
 	// running
+}
+
+// EC2 is eventually consistent: right after Create, DescribeInstances may
+// not know the new instances. WaitUntilExists waits until it does.
+func ExampleInstance_WaitUntilExists() {
+	srv := ec2test.NewServer(ec2test.WithSeed(1), ec2test.WithEventualConsistency(100*time.Millisecond))
+	defer srv.Close()
+	ins := ec2instances.New(srv.Client(), func(o *ec2instances.Options) {
+		o.WaiterMinDelay, o.WaiterMaxDelay = 20*time.Millisecond, 200*time.Millisecond
+	})
+	ctx := context.Background()
+
+	insts, err := ins.Create(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ec2test.DefaultImageID)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	inst := insts[0]
+	err = inst.Reload(ctx)
+	fmt.Println(errors.Is(err, ec2instances.ErrNotFound)) // not visible yet
+
+	if err := inst.WaitUntilExists(ctx, time.Minute); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(inst.State.Name)
+	// Output:
+	// true
+	// running
+}
+
+// WaitUntilTerminated also succeeds for an instance EC2 has stopped
+// listing, about an hour after it terminated (the SDK's waiter fails
+// there).
+func ExampleInstance_WaitUntilTerminated() {
+	// Terminated instances vanish at once from this endpoint.
+	srv := ec2test.NewServer(ec2test.WithSeed(1), ec2test.WithTerminatedRetention(0))
+	defer srv.Close()
+	id := srv.Launch(ec2test.LaunchSpec{})[0]
+	ins := ec2instances.New(srv.Client())
+	ctx := context.Background()
+
+	inst := ins.Instance(id)
+	if _, err := inst.Terminate(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	err := inst.WaitUntilTerminated(ctx, time.Minute)
+	fmt.Println(err, inst.State.Name, *inst.State.Code)
+
+	// The other waiters report a vanished instance as not found.
+	err = inst.WaitUntilStopped(ctx, time.Minute)
+	fmt.Println(errors.Is(err, ec2instances.ErrNotFound))
+	// Output:
+	// <nil> terminated 48
+	// true
 }
 
 // NotFoundError names the IDs EC2 does not know; it matches ErrNotFound.

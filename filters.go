@@ -39,8 +39,11 @@ import (
 //     [FilterNames]) or tag:<key> with a non-empty key. An unknown name is
 //     an error, which suggests a close documented name when there is one.
 //   - At least one value is required. EC2 refuses more than 200 filter
-//     values in one request (it answers FilterLimitExceeded), so a Filter
-//     may hold at most 200 values.
+//     values in one request, counted over all the filters of the request
+//     (it answers FilterLimitExceeded), so a Filter may hold at most 200
+//     values, and [Collection.Filter] checks the total of the collection.
+//     Instance IDs given with [InstanceIDs] do not count.
+//   - A value may be at most 255 characters long, EC2's limit.
 //   - A filter whose documentation lists its values (instance-state-name,
 //     architecture, tenancy, ...) takes only those values, or a wildcard
 //     pattern that matches at least one of them: "run*" is fine, "Run*"
@@ -71,10 +74,13 @@ type Filter struct {
 	err    error    // validation error, nil when the filter is valid
 }
 
-// EC2 answers FilterLimitExceeded past these limits.
-// maxFilterValues is the most filter values EC2 takes in one request,
-// over all its filters.
-const maxFilterValues = 200
+// EC2 answers FilterLimitExceeded past these limits: maxFilterValues is
+// the most filter values it takes in one request, over all its filters,
+// and maxFilterValueLen the most characters in one value.
+const (
+	maxFilterValues   = 200
+	maxFilterValueLen = 255
+)
 
 // Where returns the filter with the given EC2 filter name and values, for
 // code that has the name as a string (read from a flag or a configuration
@@ -275,6 +281,10 @@ func checkFilter(name string, values []string) error {
 	}
 	field += " value"
 	for _, v := range values {
+		if n := utf8.RuneCountInString(v); n > maxFilterValueLen {
+			return &ValidationError{Field: field, Value: v, Reason: fmt.Sprintf(
+				"is %d characters long; EC2 accepts at most %d", n, maxFilterValueLen)}
+		}
 		if reason := spec.check(v); reason != "" {
 			return filterValueError(field, v, reason)
 		}

@@ -1,10 +1,12 @@
 package ec2instances_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/ec2go/ec2instances"
+	"github.com/ec2go/ec2instances/ec2test"
 )
 
 // Where takes the filter name as a string, for names read from a flag or a
@@ -130,4 +132,29 @@ func ExampleFilterNames() {
 	fmt.Println(len(names), names[0], names[len(names)-1])
 	// Output:
 	// 135 affinity vpc-id
+}
+
+// The typed constructors cover every documented filter; these select
+// Graviton instances of the t4g family in two zones. Validation knows
+// the documented values: architecture takes arm64, not aarch64.
+func ExampleArchitecture() {
+	srv := ec2test.NewServer(ec2test.WithSeed(1))
+	defer srv.Close()
+	srv.Launch(ec2test.LaunchSpec{Count: 3, Architecture: "arm64", InstanceType: "t4g.small", AvailabilityZone: "us-east-1a"})
+	srv.Launch(ec2test.LaunchSpec{Architecture: "arm64", InstanceType: "t4g.small", AvailabilityZone: "us-east-1c"})
+	srv.Launch(ec2test.LaunchSpec{Count: 2, InstanceType: "t3.small", AvailabilityZone: "us-east-1a"})
+	ins := ec2instances.New(srv.Client())
+
+	graviton := ins.Filter(
+		ec2instances.Architecture("arm64"),
+		ec2instances.InstanceType("t4g.*"),
+		ec2instances.AvailabilityZone("us-east-1a", "us-east-1b"),
+	)
+	ids, err := graviton.IDs(context.Background())
+	fmt.Println(len(ids), err)
+
+	fmt.Println(ec2instances.Architecture("aarch64").Err())
+	// Output:
+	// 3 <nil>
+	// ec2instances: filter architecture value "aarch64": must be one of i386, x86_64, arm64, x86_64_mac, arm64_mac (case-sensitive)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // typedConstructors lists every generated constructor with the filter name
@@ -276,10 +277,15 @@ func TestTypedConstructorsAcceptEveryDocumentedValue(t *testing.T) {
 const stateNames = "pending, running, shutting-down, terminated, stopping, stopped"
 
 func TestValidationErrors(t *testing.T) {
-	long := strings.Repeat("x", 256)
-	if err := Tag("Name", long).Err(); err != nil {
-		t.Fatalf("a 256-character value (as long as a tag value may be) must be accepted: %v", err)
+	// EC2 takes filter values of at most 255 characters (one less than a
+	// tag value may hold), counted in characters, not bytes.
+	if err := Tag("Name", strings.Repeat("x", 255)).Err(); err != nil {
+		t.Fatalf("a 255-character value must be accepted: %v", err)
 	}
+	if err := Tag("Name", strings.Repeat("é", 255)).Err(); err != nil {
+		t.Fatalf("255 two-byte characters must be accepted: %v", err)
+	}
+	long := strings.Repeat("x", 256)
 	many := make([]string, 201)
 	for i := range many {
 		many[i] = "vpc-" + strconv.Itoa(i)
@@ -327,6 +333,10 @@ func TestValidationErrors(t *testing.T) {
 			`ec2instances: filter tag:Name: at least one value is required`},
 		{"too many values", VPCID(many...), "filter vpc-id", "",
 			`ec2instances: filter vpc-id: 201 values given; EC2 accepts at most 200 filter values in one request`},
+		{"value of 256 characters", Tag("Name", long), "filter tag:Name value", long,
+			`ec2instances: filter tag:Name value "` + long + `": is 256 characters long; EC2 accepts at most 255`},
+		{"long value checked before the enumeration", InstanceStateName("running", "r"+long), "filter instance-state-name value", "r" + long,
+			`ec2instances: filter instance-state-name value "r` + long + `": is 257 characters long; EC2 accepts at most 255`},
 
 		// Enumerations.
 		{"outside the enumeration", InstanceStateName("Running"), "filter instance-state-name value", "Running",
@@ -709,6 +719,9 @@ func checkWhereInvariants(t *testing.T, name string, in []string, w Filter) {
 			t.Fatalf("Where(%q, %q) is valid with %d values", name, in, len(in))
 		}
 		for _, v := range in {
+			if n := utf8.RuneCountInString(v); n > maxFilterValueLen {
+				t.Fatalf("Where(%q, ...) accepted a value of %d characters", name, n)
+			}
 			if !known || strings.ContainsAny(v, `*?\`) {
 				continue
 			}

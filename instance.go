@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,19 +34,47 @@ type Instance struct {
 // request, like boto3's ec2.Instance(id). Its data stays empty until
 // [Instance.Reload]; its actions work at once. An ID that is not an
 // instance ID is reported by every method of the result, before any
-// request is sent.
+// request is sent; the error names it as the "instance ID".
 func (m *Instances) Instance(id string) *Instance {
 	inst := &Instance{m: m}
 	inst.InstanceId = aws.String(id)
-	inst.err = InstanceIDs(id).err
+	if !isInstanceID(id) {
+		inst.err = filterValueError("instance ID", id, "must be i- followed by 8 or 17 lowercase hexadecimal digits")
+	}
 	return inst
 }
 
 // Create launches instances with RunInstances, like boto3's
 // ec2.create_instances, and returns them as EC2 described them in its
 // answer (usually in the pending state; see [Instance.WaitUntilRunning]).
-// When both MinCount and MaxCount are nil, one instance is launched. The
-// caller's input is not modified.
+// The caller's input is not modified.
+//
+// Counts: EC2 (and boto3) require both MinCount and MaxCount. Here, when
+// both are nil, one instance is launched; when only one of them is set,
+// the other is given the same value, so MaxCount: 3 alone launches
+// exactly 3 instances or none. Both must be at least 1 and MinCount must
+// not exceed MaxCount; otherwise Create returns a [*ValidationError]
+// without sending a request.
+//
+// Dry run: with DryRun set in the input, Create returns nil instances and
+// a nil error when EC2 answers that the launch would have been allowed
+// (DryRunOperation), and EC2's error (typically UnauthorizedOperation)
+// otherwise.
+//
+// EC2 is eventually consistent: for a moment after Create returns, other
+// calls may not know the new IDs yet and answer
+// InvalidInstanceID.NotFound (reported as an error matching
+// [ErrNotFound]). Create does not retry; wait for the instances before
+// acting on them when it matters (for many, [Collection.WaitUntilExists]
+// on a collection of their [InstanceIDs] waits for all at once):
+//
+//	insts, err := ins.Create(ctx, in)
+//	if err != nil {
+//		return err
+//	}
+//	if err := insts[0].WaitUntilExists(ctx, time.Minute); err != nil {
+//		return err
+//	}
 func (m *Instances) Create(ctx context.Context, in *ec2.RunInstancesInput) ([]*Instance, error) {
 	if m.err != nil {
 		return nil, m.err
@@ -54,12 +83,28 @@ func (m *Instances) Create(ctx context.Context, in *ec2.RunInstancesInput) ([]*I
 		return nil, &ValidationError{Field: "RunInstancesInput", Reason: "is nil"}
 	}
 	cp := *in
-	if cp.MinCount == nil && cp.MaxCount == nil {
+	for _, c := range []struct {
+		field string
+		n     *int32
+	}{{"RunInstancesInput.MinCount", cp.MinCount}, {"RunInstancesInput.MaxCount", cp.MaxCount}} {
+		if c.n != nil && *c.n < 1 {
+			return nil, &ValidationError{Field: c.field, Value: strconv.Itoa(int(*c.n)), Reason: "must be at least 1"}
+		}
+	}
+	switch {
+	case cp.MinCount == nil && cp.MaxCount == nil:
 		cp.MinCount, cp.MaxCount = aws.Int32(1), aws.Int32(1)
+	case cp.MinCount == nil:
+		cp.MinCount = aws.Int32(*cp.MaxCount)
+	case cp.MaxCount == nil:
+		cp.MaxCount = aws.Int32(*cp.MinCount)
+	case *cp.MinCount > *cp.MaxCount:
+		return nil, &ValidationError{Field: "RunInstancesInput.MinCount", Value: strconv.Itoa(int(*cp.MinCount)),
+			Reason: "must not exceed RunInstancesInput.MaxCount " + strconv.Itoa(int(*cp.MaxCount))}
 	}
 	out, err := m.client.RunInstances(ctx, &cp, m.opts.ClientOptions...)
 	if err != nil {
-		if dryRunOK(err) {
+		if aws.ToBool(cp.DryRun) && dryRunOK(err) {
 			return nil, nil
 		}
 		return nil, ctxErrOr(ctx, err)
@@ -83,6 +128,16 @@ func (i *Instance) Tag(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// apiErr returns the error of a call about the instance alone: EC2's
+// answer that the instance does not exist (or that its ID is malformed)
+// becomes a *NotFoundError naming it, as the batch actions report it.
+func (i *Instance) apiErr(ctx context.Context, err error) error {
+	if isBadIDError(err) {
+		return &NotFoundError{IDs: []string{i.ID()}, Err: err}
+	}
+	return ctxErrOr(ctx, err)
 }
 
 func (i *Instance) check() error {
@@ -247,7 +302,8 @@ func (i *Instance) setTag(key, value string) {
 
 // DeleteTags removes the tags with the given keys from the instance,
 // whatever their values (DeleteTags), and from the instance's Tags. Of
-// the action options only [DryRun] applies.
+// the action options only [DryRun] applies. If EC2 does not know the
+// instance, the error matches [ErrNotFound].
 func (i *Instance) DeleteTags(ctx context.Context, keys []string, opts ...ActionOption) error {
 	if err := i.check(); err != nil {
 		return err
@@ -270,7 +326,7 @@ func (i *Instance) DeleteTags(ctx context.Context, keys []string, opts ...Action
 		if cfg.dryRun && dryRunOK(err) {
 			return nil
 		}
-		return ctxErrOr(ctx, err)
+		return i.apiErr(ctx, err)
 	}
 	if cfg.dryRun {
 		return nil
@@ -294,7 +350,8 @@ func (i *Instance) DeleteTags(ctx context.Context, keys []string, opts ...Action
 // instance's ID (on a copy; the caller's input is not modified). A
 // DryRunOperation answer to an input with DryRun set returns nil. The
 // instance's data is not refreshed; call [Instance.Reload] to see the
-// change.
+// change. If EC2 does not know the instance, the error matches
+// [ErrNotFound].
 func (i *Instance) ModifyAttribute(ctx context.Context, in *ec2.ModifyInstanceAttributeInput) error {
 	if err := i.check(); err != nil {
 		return err
@@ -308,14 +365,15 @@ func (i *Instance) ModifyAttribute(ctx context.Context, in *ec2.ModifyInstanceAt
 		if aws.ToBool(cp.DryRun) && dryRunOK(err) {
 			return nil
 		}
-		return ctxErrOr(ctx, err)
+		return i.apiErr(ctx, err)
 	}
 	return nil
 }
 
 // DescribeAttribute returns one attribute of the instance with
 // DescribeInstanceAttribute, for example
-// [types.InstanceAttributeNameDisableApiTermination].
+// [types.InstanceAttributeNameDisableApiTermination]. If EC2 does not
+// know the instance, the error matches [ErrNotFound].
 func (i *Instance) DescribeAttribute(ctx context.Context, attr types.InstanceAttributeName) (*ec2.DescribeInstanceAttributeOutput, error) {
 	if err := i.check(); err != nil {
 		return nil, err
@@ -328,14 +386,15 @@ func (i *Instance) DescribeAttribute(ctx context.Context, attr types.InstanceAtt
 		Attribute:  attr,
 	}, i.m.opts.ClientOptions...)
 	if err != nil {
-		return nil, ctxErrOr(ctx, err)
+		return nil, i.apiErr(ctx, err)
 	}
 	return out, nil
 }
 
 // ConsoleOutput returns the instance's console output (GetConsoleOutput),
 // decoded from the base64 EC2 sends. With latest set it asks for the
-// most recent output, which only Nitro instances support.
+// most recent output, which only Nitro instances support. If EC2 does not
+// know the instance, the error matches [ErrNotFound].
 func (i *Instance) ConsoleOutput(ctx context.Context, latest bool) (string, error) {
 	if err := i.check(); err != nil {
 		return "", err
@@ -346,7 +405,7 @@ func (i *Instance) ConsoleOutput(ctx context.Context, latest bool) (string, erro
 	}
 	out, err := i.m.client.GetConsoleOutput(ctx, in, i.m.opts.ClientOptions...)
 	if err != nil {
-		return "", ctxErrOr(ctx, err)
+		return "", i.apiErr(ctx, err)
 	}
 	if out.Output == nil {
 		return "", nil
@@ -360,9 +419,10 @@ func (i *Instance) ConsoleOutput(ctx context.Context, latest bool) (string, erro
 
 // WaitUntilExists waits, for at most maxWait, until DescribeInstances
 // knows the instance (EC2 is eventually consistent: a new ID may be
-// unknown for a moment). It uses the SDK's InstanceExists waiter and
-// refreshes the instance's data when it returns, also on failure when
-// the instance can still be described.
+// unknown for a moment, see [Instances.Create]). It uses the SDK's
+// InstanceExists waiter and refreshes the instance's data when it
+// returns. If the instance is still unknown at maxWait, the error
+// matches [ErrNotFound].
 func (i *Instance) WaitUntilExists(ctx context.Context, maxWait time.Duration) error {
 	return i.wait(ctx, waitExists, maxWait)
 }
@@ -370,14 +430,17 @@ func (i *Instance) WaitUntilExists(ctx context.Context, maxWait time.Duration) e
 // WaitUntilRunning waits, for at most maxWait, until the instance is
 // running, with the SDK's InstanceRunning waiter; it fails early if the
 // instance is terminated or being stopped or terminated. The instance's
-// data is refreshed when it returns (boto3's waiters leave it stale).
+// data is refreshed when it returns (boto3's waiters leave it stale),
+// also on failure, so that State shows where it stopped. If the instance
+// does not exist (or no longer does), the error matches [ErrNotFound].
 func (i *Instance) WaitUntilRunning(ctx context.Context, maxWait time.Duration) error {
 	return i.wait(ctx, waitRunning, maxWait)
 }
 
 // WaitUntilStopped waits, for at most maxWait, until the instance is
 // stopped, with the SDK's InstanceStopped waiter, and refreshes the
-// instance's data.
+// instance's data. If the instance does not exist (or no longer does),
+// the error matches [ErrNotFound].
 func (i *Instance) WaitUntilStopped(ctx context.Context, maxWait time.Duration) error {
 	return i.wait(ctx, waitStopped, maxWait)
 }
@@ -385,6 +448,14 @@ func (i *Instance) WaitUntilStopped(ctx context.Context, maxWait time.Duration) 
 // WaitUntilTerminated waits, for at most maxWait, until the instance is
 // terminated, with the SDK's InstanceTerminated waiter, and refreshes
 // the instance's data.
+//
+// EC2 stops listing a terminated instance after a while (about an hour);
+// DescribeInstances then answers InvalidInstanceID.NotFound. The SDK's
+// waiter fails on that answer, but here it counts as terminated: the
+// method returns nil and sets the instance's State to terminated (code
+// 48), the rest of its data unchanged. Since EC2 gives the same answer
+// for an ID it does not know yet, call this only for instances EC2 knew
+// (see [Instance.WaitUntilExists]).
 func (i *Instance) WaitUntilTerminated(ctx context.Context, maxWait time.Duration) error {
 	return i.wait(ctx, waitTerminated, maxWait)
 }
@@ -393,19 +464,56 @@ func (i *Instance) wait(ctx context.Context, kind waitKind, maxWait time.Duratio
 	if err := i.check(); err != nil {
 		return err
 	}
-	out, err := i.m.waitIDs(ctx, kind, []string{i.ID()}, maxWait)
+	if maxWait <= 0 {
+		return &ValidationError{Field: "maxWait", Value: maxWait.String(), Reason: "must be positive"}
+	}
+	id := i.ID()
+	out, err := i.m.waitIDs(ctx, kind, []string{id}, maxWait)
+	if isBadIDError(err) {
+		// The Stopped and Terminated waiters give up at once on NotFound.
+		return i.gone(kind, err)
+	}
 	if out != nil {
 		for _, r := range out.Reservations {
 			for k := range r.Instances {
-				if aws.ToString(r.Instances[k].InstanceId) == i.ID() {
+				if aws.ToString(r.Instances[k].InstanceId) == id {
 					i.Instance = r.Instances[k]
 					return err
 				}
 			}
 		}
 	}
-	if err != nil && ctx.Err() == nil {
-		_ = i.Reload(ctx) // best effort: show the state the waiter gave up in
+	if err == nil {
+		if kind == waitTerminated {
+			// Success without the instance in the output: EC2 no
+			// longer lists it.
+			return i.gone(kind, nil)
+		}
+		return nil
+	}
+	if ctx.Err() != nil || errors.Is(err, ErrInvalidInput) {
+		return err
+	}
+	// Best effort: show the state the waiter gave up in. The Exists and
+	// Running waiters retry on NotFound until maxWait; this tells whether
+	// the instance is there at all.
+	if rerr := i.Reload(ctx); errors.Is(rerr, ErrNotFound) {
+		return i.gone(kind, rerr)
 	}
 	return err
+}
+
+// gone is the outcome of a waiter for an instance EC2 does not know: a
+// terminated instance that EC2 has purged for WaitUntilTerminated, an
+// error matching ErrNotFound for the others.
+func (i *Instance) gone(kind waitKind, err error) error {
+	if kind == waitTerminated {
+		i.State = &types.InstanceState{Name: types.InstanceStateNameTerminated, Code: aws.Int32(48)}
+		return nil
+	}
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return nf
+	}
+	return &NotFoundError{IDs: []string{i.ID()}, Err: err}
 }

@@ -6,6 +6,7 @@ package ec2instances_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -158,10 +159,10 @@ func TestHTTPFilterChangingStopAcrossManyPages(t *testing.T) {
 		t.Run(fmt.Sprint("sequential=", sequential), func(t *testing.T) {
 			srv := ec2test.NewServer(ec2test.WithRequestLog())
 			defer srv.Close()
-			runningIDs := srv.Launch(ec2test.LaunchSpec{Count: 600})
+			runningIDs := srv.Launch(ec2test.LaunchSpec{Count: 1600})
 			stopped := srv.Launch(ec2test.LaunchSpec{Count: 150, State: "stopped"})
-			more := srv.Launch(ec2test.LaunchSpec{Count: 400})
-			runningIDs = append(runningIDs, more...)
+			more := srv.Launch(ec2test.LaunchSpec{Count: 1000})
+			runningIDs = append(runningIDs, more...) // 2600 running: three calls
 
 			ins := newManager(srv, func(o *ec2i.Options) { o.SequentialListing = sequential })
 			res, err := ins.Filter(ec2i.InstanceStateName("running")).PageSize(5).Stop(ctx)
@@ -175,6 +176,7 @@ func TestHTTPFilterChangingStopAcrossManyPages(t *testing.T) {
 				sent = append(sent, c.InstanceIDs...)
 			}
 			assert.Equal(t, sorted(runningIDs), sorted(sent), "none sent twice")
+			assert.Len(t, requestsOf(srv, "StopInstances"), 3)
 		})
 	}
 }
@@ -185,10 +187,11 @@ func TestHTTPThrottlingLosesNothing(t *testing.T) {
 	ids := srv.Launch(ec2test.LaunchSpec{Count: 3000})
 	// A tiny retry quota, so the SDK runs out of it and the engine's own
 	// retries must carry the work.
+	quota := &countingQuota{RateLimiter: ratelimit.NewTokenRateLimit(10)}
 	client := srv.Client(func(o *ec2.Options) {
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.Backoff = retry.NewExponentialJitterBackoff(5 * time.Millisecond)
-			so.RateLimiter = ratelimit.NewTokenRateLimit(10)
+			so.RateLimiter = quota
 		})
 	})
 	ins := ec2i.New(client, func(o *ec2i.Options) { o.MaxBackoff = 10 * time.Millisecond; o.PageSize = 100 })
@@ -205,18 +208,42 @@ func TestHTTPThrottlingLosesNothing(t *testing.T) {
 		}
 	}
 	assert.Greater(t, throttled, 5, "the endpoint did throttle")
+	assert.Positive(t, quota.refused.Load(), "the SDK ran out of retry quota")
+}
+
+// countingQuota counts the retries the SDK's retry quota refused.
+type countingQuota struct {
+	retry.RateLimiter
+	refused atomic.Int32
+}
+
+func (q *countingQuota) GetToken(ctx context.Context, cost uint) (func() error, error) {
+	release, err := q.RateLimiter.GetToken(ctx, cost)
+	if err != nil {
+		q.refused.Add(1)
+	}
+	return release, err
 }
 
 func TestHTTPSharedDefaultClientUnderThrottling(t *testing.T) {
 	// Several batch actions at once on one client with the SDK's default
 	// retryer: none may fail for "retry quota exceeded".
-	srv := ec2test.NewServer(ec2test.WithSeed(3), ec2test.WithThrottleRate(0.3))
+	srv := ec2test.NewServer(ec2test.WithSeed(3), ec2test.WithThrottleRate(0.5))
 	defer srv.Close()
 	var groups [][]string
 	for g := range 6 {
 		groups = append(groups, srv.Launch(ec2test.LaunchSpec{Count: 400, Tags: map[string]string{"group": fmt.Sprint(g)}}))
 	}
-	ins := ec2i.New(srv.Client(quickRetries), func(o *ec2i.Options) { o.MaxBackoff = 20 * time.Millisecond; o.PageSize = 50 })
+	// The SDK's standard retryer with its default quota of 500 tokens,
+	// only with short backoffs; the quota runs out under this load.
+	quota := &countingQuota{RateLimiter: ratelimit.NewTokenRateLimit(500)}
+	client := srv.Client(func(o *ec2.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.Backoff = retry.NewExponentialJitterBackoff(time.Millisecond)
+			so.RateLimiter = quota
+		})
+	})
+	ins := ec2i.New(client, func(o *ec2i.Options) { o.MaxBackoff = 20 * time.Millisecond; o.PageSize = 5 })
 	var wg sync.WaitGroup
 	errs := make([]error, len(groups))
 	for g := range groups {
@@ -234,6 +261,7 @@ func TestHTTPSharedDefaultClientUnderThrottling(t *testing.T) {
 			assert.True(t, slices.ContainsFunc(inst.Tags, func(tg types.Tag) bool { return *tg.Key == "done" && *tg.Value == "yes" }))
 		}
 	}
+	assert.Positive(t, quota.refused.Load(), "the shared quota did run out")
 }
 
 func TestHTTPVanishedIDInAChunk(t *testing.T) {
@@ -241,7 +269,7 @@ func TestHTTPVanishedIDInAChunk(t *testing.T) {
 	var once sync.Once
 	var gone string
 	srv = ec2test.NewServer(ec2test.WithRequestLog(), ec2test.WithRequestHook(func(r ec2test.Request) {
-		if r.Action == "TerminateInstances" {
+		if r.Action == "TerminateInstances" && len(r.InstanceIDs) == 1000 {
 			once.Do(func() { gone = r.InstanceIDs[777]; srv.Remove(gone) })
 		}
 	}))
@@ -265,7 +293,7 @@ func TestHTTPVanishedIDInAChunk(t *testing.T) {
 }
 
 func TestHTTPProtectedInstanceAmongThousandsInThreeZones(t *testing.T) {
-	srv := ec2test.NewServer(ec2test.WithAvailabilityZones("us-east-1a", "us-east-1b", "us-east-1c"))
+	srv := ec2test.NewServer(ec2test.WithAvailabilityZones("us-east-1a", "us-east-1b", "us-east-1c"), ec2test.WithRequestLog())
 	defer srv.Close()
 	ids := srv.Launch(ec2test.LaunchSpec{Count: 3000})
 	protected := ids[1234]
@@ -289,44 +317,84 @@ func TestHTTPProtectedInstanceAmongThousandsInThreeZones(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "OperationNotPermitted", ae.ErrorCode())
 	assert.Len(t, res.Succeeded, 2999)
+	// Three calls; the one with the protected instance terminates the
+	// other zones, a describe sees that, and one more call takes the
+	// rest of its zone.
+	assert.Len(t, requestsOf(srv, "TerminateInstances"), 4)
+}
+
+func TestHTTPStopProtectedInstancesAmongThousands(t *testing.T) {
+	srv := ec2test.NewServer(ec2test.WithRequestLog())
+	defer srv.Close()
+	ids := srv.Launch(ec2test.LaunchSpec{Count: 3000})
+	protected := []string{ids[10], ids[2500]}
+	for _, id := range protected {
+		srv.SetProtection(id, false, true)
+	}
+	res, err := newManager(srv).All().Stop(ctx)
+	require.Error(t, err)
+	assert.Equal(t, sorted(protected), res.FailedIDs())
+	for _, id := range protected {
+		assert.Equal(t, "OperationNotPermitted", ec2iErrorCode(res.Failed[id]))
+		assert.Equal(t, types.InstanceStateNameRunning, truthState(t, srv, id))
+	}
+	assert.Len(t, res.Succeeded, 2998)
+	for _, id := range res.Succeeded {
+		assert.Equal(t, types.InstanceStateNameStopped, truthState(t, srv, id))
+	}
+	assert.LessOrEqual(t, len(requestsOf(srv, "StopInstances")), 5, "three calls, and one more for each chunk with a protected instance")
+}
+
+func ec2iErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }
 
 func TestHTTPCancelMidBatch(t *testing.T) {
+	// TerminateInstances calls take effect at once, then their answers
+	// are held back; the third call's arrival cancels the action. The
+	// calls in flight then have acted without an answer, and the calls
+	// not yet sent never will be.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var calls atomic.Int32
-	srv := ec2test.NewServer(ec2test.WithRequestHook(func(r ec2test.Request) {
+	srv := ec2test.NewServer(ec2test.WithRequestLog(), ec2test.WithRequestHook(func(r ec2test.Request) {
 		if r.Action == "TerminateInstances" && calls.Add(1) == 3 {
 			cancel()
 		}
 	}))
 	defer srv.Close()
 	ids := srv.Launch(ec2test.LaunchSpec{Count: 6000})
-	srv.SetFaults(ec2test.Faults{Latency: 20 * time.Millisecond, Actions: []string{"TerminateInstances"}})
+	srv.SetFaults(ec2test.Faults{ResponseLatency: 200 * time.Millisecond, Actions: []string{"TerminateInstances"}})
 
-	// Pages of 700 do not line up with chunks of 1000, so when the cancel
-	// comes some listed IDs wait in a part-filled chunk: they are never
-	// sent and must be reported failed. The third call is in flight: its
-	// IDs must come back succeeded or unknown.
-	res, err := newManager(srv, func(o *ec2i.Options) { o.SequentialListing = true }).All().PageSize(700).Terminate(cctx, ec2i.Concurrency(2))
+	res, err := newManager(srv).All().Terminate(cctx, ec2i.Concurrency(3))
 	require.ErrorIs(t, err, context.Canceled)
+	changed := 0
 	for _, id := range ids {
 		st := truthState(t, srv, id)
-		changed := st == types.InstanceStateNameTerminated
+		isChanged := st == types.InstanceStateNameTerminated
+		if isChanged {
+			changed++
+		}
 		switch res.Outcome(id) {
 		case ec2i.Succeeded:
-			assert.True(t, changed, "%s reported succeeded but is %s", id, st)
+			assert.True(t, isChanged, "%s reported succeeded but is %s", id, st)
 		case ec2i.Failed:
-			assert.False(t, changed, "%s reported failed but was terminated", id)
+			assert.False(t, isChanged, "%s reported failed but was terminated", id)
 			assert.ErrorIs(t, res.Failed[id], context.Canceled)
 		case ec2i.Unknown:
 		default:
-			// Not listed before the cancel: it must not have been touched.
-			assert.False(t, changed, "%s was terminated but is not reported", id)
+			t.Errorf("%s is not reported", id)
 		}
 	}
-	assert.NotEmpty(t, res.Succeeded, "the calls before the cancel went through")
-	assert.NotEmpty(t, res.Failed, "the calls after it were never sent")
+	assert.Equal(t, 3000, changed, "the three calls sent took effect")
+	assert.Len(t, res.Succeeded, 3000, "the calls cut short were seen to have acted")
+	assert.Len(t, res.Failed, 3000, "the calls after the cancel were never sent")
+	assert.Empty(t, res.Unknown)
+	assert.Len(t, requestsOf(srv, "TerminateInstances"), 3)
 }
 
 func TestHTTPDryRunAndDeny(t *testing.T) {
@@ -429,3 +497,83 @@ func TestHTTPInstanceResource(t *testing.T) {
 
 func awsString(s string) *string { return &s }
 func awsBool(b bool) *bool       { return &b }
+
+func TestHTTPCollectionWaiterRidesOutThrottling(t *testing.T) {
+	for seed := range int64(4) {
+		srv := ec2test.NewServer(ec2test.WithSeed(seed), ec2test.WithTransitionDelay(30*time.Millisecond))
+		ids := srv.Launch(ec2test.LaunchSpec{Count: 50, State: "stopped"})
+		ins := newManager(srv, func(o *ec2i.Options) { o.WaiterMinDelay = 10 * time.Millisecond; o.WaiterMaxDelay = 20 * time.Millisecond })
+		fleet := ins.Filter(ec2i.InstanceIDs(ids...))
+		_, err := fleet.Start(ctx)
+		require.NoError(t, err)
+		srv.SetFaults(ec2test.Faults{ThrottleRate: 0.6, Actions: []string{"DescribeInstances"}})
+		require.NoError(t, fleet.WaitUntilRunning(ctx, 20*time.Second), "seed %d", seed)
+		for _, id := range ids {
+			assert.Equal(t, types.InstanceStateNameRunning, truthState(t, srv, id))
+		}
+		srv.Close()
+	}
+}
+
+func TestHTTPCollectionWaiterChunksShareOneDeadline(t *testing.T) {
+	// Five chunks of 1000 that never get there, with Concurrency 1: the
+	// five waiters start at once and share the one maxWait, rather than
+	// waiting one maxWait after another.
+	var mu sync.Mutex
+	var start time.Time
+	firstPoll := map[string]time.Duration{} // chunk (its first ID) -> when it was first polled
+	srv := ec2test.NewServer(ec2test.WithRequestHook(func(r ec2test.Request) {
+		if r.Action == "DescribeInstances" && len(r.InstanceIDs) == 1000 {
+			mu.Lock()
+			if _, ok := firstPoll[r.InstanceIDs[0]]; !ok && !start.IsZero() {
+				firstPoll[r.InstanceIDs[0]] = time.Since(start)
+			}
+			mu.Unlock()
+		}
+	}))
+	defer srv.Close()
+	ids := srv.Launch(ec2test.LaunchSpec{Count: 5000})
+	ins := newManager(srv, func(o *ec2i.Options) {
+		o.Concurrency = 1
+		o.WaiterMinDelay = 50 * time.Millisecond
+		o.WaiterMaxDelay = 50 * time.Millisecond
+	})
+	const maxWait = 2 * time.Second
+	mu.Lock()
+	start = time.Now()
+	mu.Unlock()
+	err := ins.Filter(ec2i.InstanceIDs(ids...)).WaitUntilStopped(ctx, maxWait)
+	var we *ec2i.WaitError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, sorted(ids), we.IDs)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, firstPoll, 5)
+	for chunk, at := range firstPoll {
+		assert.Less(t, at, maxWait, "chunk %s started before the first maxWait was up", chunk)
+	}
+}
+
+func TestHTTPCollectionWaitUntilTerminatedCountsPurgedInstances(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv := ec2test.NewServer(ec2test.WithClock(clock), ec2test.WithTerminatedRetention(time.Minute))
+	defer srv.Close()
+	ids := srv.Launch(ec2test.LaunchSpec{Count: 1500})
+	ins := newManager(srv)
+	fleet := ins.Filter(ec2i.InstanceIDs(ids...))
+	_, err := fleet.Terminate(ctx)
+	require.NoError(t, err)
+	mu.Lock()
+	now = now.Add(time.Hour) // EC2 has forgotten them
+	mu.Unlock()
+	_, known := srv.Instance(ids[0])
+	require.False(t, known)
+	require.NoError(t, fleet.WaitUntilTerminated(ctx, 5*time.Second))
+	// Half forgotten, half still there and terminated: the same.
+	more := srv.Launch(ec2test.LaunchSpec{Count: 10})
+	_, err = ins.Filter(ec2i.InstanceIDs(more...)).Terminate(ctx)
+	require.NoError(t, err)
+	require.NoError(t, ins.Filter(ec2i.InstanceIDs(append(more, ids[:5]...)...)).WaitUntilTerminated(ctx, 5*time.Second))
+}

@@ -78,7 +78,7 @@ func listIter(ins *ec2instances.Instances) (int, error) {
 // BenchmarkList measures the overhead of Collection.Iter over the
 // hand-written ec2.NewDescribeInstancesPaginator loop (issue item 1).
 //
-// Setup: n instances (10,000 and 100,000 in a full run, 2,000 otherwise)
+// Setup: n instances (10,000 and 100,000 in a full run, 1,000 otherwise)
 // listed in pages of 1000 by both sides, through the same *ec2.Client (the
 // SDK's default HTTP client wrapped by copyBodyClient, default retryer).
 // Two endpoints: src=canned is cannedServer, which answers every page from

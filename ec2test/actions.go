@@ -159,7 +159,11 @@ func (s *Server) stopInstances(r *request, x *xw, reqID string) *apiError {
 			if prev == stRunning || prev == stPending {
 				in.transition(now, stStopping, stStopped, s.cfg.transition)
 				in.userCause, in.userAt = true, now
-				in.publicIP = 0
+				if !in.cfg.elasticIP {
+					// An auto-assigned public address is released; an
+					// Elastic IP address stays associated.
+					in.publicIP = 0
+				}
 			}
 			out = append(out, stateChange(in, prev, in.st))
 		}
@@ -306,7 +310,7 @@ func (s *Server) tagTargets(r *request, action string) ([]string, *apiError) {
 }
 
 func (s *Server) createTags(r *request, x *xw, reqID string) *apiError {
-	tags, err := r.tags("Tag")
+	tags, err := r.tagList("Tag")
 	if err != nil {
 		return err
 	}
@@ -315,6 +319,17 @@ func (s *Server) createTags(r *request, x *xw, reqID string) *apiError {
 	}
 	if err := validateTags(tags, false); err != nil {
 		return err
+	}
+	// The request's tags by key, the last value of a key winning.
+	pos := make(map[string]int, len(tags))
+	uniq := tags[:0:0]
+	for _, t := range tags {
+		if i, ok := pos[t.key]; ok {
+			uniq[i].value = t.value
+			continue
+		}
+		pos[t.key] = len(uniq)
+		uniq = append(uniq, t)
 	}
 	ids, err := s.tagTargets(r, "CreateTags")
 	if err != nil {
@@ -327,19 +342,22 @@ func (s *Server) createTags(r *request, x *xw, reqID string) *apiError {
 	if err != nil {
 		return err
 	}
+	// Merging costs O(tags of the instance + tags of the request) per
+	// instance; both are at most 50.
 	merged := make([][]tag, len(ins))
+	seen := make([]bool, len(uniq))
 	for i, in := range ins {
-		m := append([]tag(nil), in.tags...)
-		for _, t := range tags {
-			found := false
-			for j := range m {
-				if m[j].key == t.key {
-					m[j].value = t.value
-					found = true
-					break
-				}
+		clear(seen)
+		m := make([]tag, len(in.tags), len(in.tags)+len(uniq))
+		copy(m, in.tags)
+		for j := range m {
+			if k, ok := pos[m[j].key]; ok {
+				m[j].value = uniq[k].value
+				seen[k] = true
 			}
-			if !found {
+		}
+		for k, t := range uniq {
+			if !seen[k] {
 				m = append(m, t)
 			}
 		}
@@ -357,19 +375,31 @@ func (s *Server) createTags(r *request, x *xw, reqID string) *apiError {
 }
 
 func (s *Server) deleteTags(r *request, x *xw, reqID string) *apiError {
+	// What to delete, by key: any value, or only some values.
 	type del struct {
-		key      string
-		value    string
-		hasValue bool
+		any    bool
+		values map[string]bool
 	}
-	var dels []del
-	for _, n := range r.indexes("Tag") {
-		p := "Tag." + strconv.Itoa(n) + "."
-		k := r.get(p + "Key")
+	ms, _ := r.members("Tag", -1)
+	dels := make(map[string]*del, len(ms))
+	for _, m := range ms {
+		k := m.r.get("Key")
 		if k == "" {
-			return badParam("Tag %d has no key", n)
+			return badParam("Tag %d has no key", m.n)
 		}
-		dels = append(dels, del{key: k, value: r.get(p + "Value"), hasValue: r.has(p + "Value")})
+		d := dels[k]
+		if d == nil {
+			d = &del{}
+			dels[k] = d
+		}
+		if !m.r.has("Value") {
+			d.any = true
+			continue
+		}
+		if d.values == nil {
+			d.values = map[string]bool{}
+		}
+		d.values[m.r.get("Value")] = true
 	}
 	ids, err := s.tagTargets(r, "DeleteTags")
 	if err != nil {
@@ -385,12 +415,9 @@ func (s *Server) deleteTags(r *request, x *xw, reqID string) *apiError {
 	for _, in := range ins {
 		var kept []tag
 		for _, t := range in.tags {
-			drop := len(dels) == 0
-			for _, d := range dels {
-				if d.key == t.key && (!d.hasValue || d.value == t.value) {
-					drop = true
-					break
-				}
+			drop := len(ms) == 0
+			if d := dels[t.key]; d != nil && (d.any || d.values[t.value]) {
+				drop = true
 			}
 			if !drop {
 				kept = append(kept, t)
@@ -470,12 +497,20 @@ func parseModification(r *request) (*modification, *apiError) {
 		add(m)
 	}
 	if gs := r.list("GroupId"); len(gs) > 0 {
+		if len(gs) > maxGroups {
+			return nil, errf(http.StatusBadRequest, "SecurityGroupsPerInterfaceLimitExceeded",
+				"The maximum number of security groups per interface has been reached (%d).", maxGroups)
+		}
 		add(&modification{attr: "groupSet", groups: gs})
 	}
-	if idx := r.indexes("BlockDeviceMapping"); len(idx) > 0 {
+	bdms, ok := r.members("BlockDeviceMapping", maxBlockDevices)
+	if !ok {
+		return nil, badParam("An instance can have at most %d block device mappings", maxBlockDevices)
+	}
+	if len(bdms) > 0 {
 		m := &modification{attr: "blockDeviceMapping"}
-		for _, n := range idx {
-			br := r.sub("BlockDeviceMapping." + strconv.Itoa(n))
+		for _, bm := range bdms {
+			br := bm.r
 			v, err := br.boolParam("Ebs.DeleteOnTermination")
 			if err != nil {
 				return nil, err

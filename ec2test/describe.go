@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,24 +67,23 @@ func (s *Server) resolve(ids []string, now time.Time) ([]*instance, *apiError) {
 
 // paramsHash identifies the filters and IDs of a paginated request, so a
 // token is only accepted with the parameters it was issued for.
-func paramsHash(r *request, action string) uint64 {
+func paramsHash(action string, fs []filter, ids []string, includeAll string) uint64 {
 	h := hashString(action)
 	add := func(s string) {
 		h ^= hashString(s)
 		h = mix(h)
 	}
-	for _, n := range r.indexes("Filter") {
-		p := "Filter." + strconv.Itoa(n) + "."
-		add("F" + r.get(p+"Name"))
-		for _, v := range r.list(p + "Value") {
+	for _, f := range fs {
+		add("F" + f.name)
+		for _, v := range f.values {
 			add("V" + v)
 		}
 	}
-	for _, id := range r.list("InstanceId") {
+	for _, id := range ids {
 		add("I" + id)
 	}
 	if action == "DescribeInstanceStatus" {
-		add("A" + r.get("IncludeAllInstances"))
+		add("A" + includeAll)
 	}
 	return h
 }
@@ -121,14 +120,18 @@ type pageArgs struct {
 	max      int // 0: no MaxResults
 	afterSeq uint64
 	hasToken bool
+	hash     uint64 // paramsHash of the request, bound into its tokens
 }
 
-func (s *Server) parsePaging(r *request, action string, table map[string]filterFn) (*pageArgs, *apiError) {
+// parsePaging reads the instance IDs, filters, MaxResults and NextToken
+// of a describe action. tags says whether the action has tag:<key>
+// filters.
+func (s *Server) parsePaging(r *request, action string, table map[string]filterFn, tags bool) (*pageArgs, *apiError) {
 	ids, err := r.instanceIDs("InstanceId")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := parseFilters(r, table)
+	fs, err := parseFilters(r, table, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -146,9 +149,9 @@ func (s *Server) parsePaging(r *request, action string, table map[string]filterF
 	if err := checkMalformed(ids); err != nil {
 		return nil, err
 	}
-	pa := &pageArgs{ids: ids, filters: fs, max: max}
+	pa := &pageArgs{ids: ids, filters: fs, max: max, hash: paramsHash(action, fs, ids, r.get("IncludeAllInstances"))}
 	if tok := r.get("NextToken"); tok != "" {
-		seq, err := s.decodeToken(tok, paramsHash(r, action))
+		seq, err := s.decodeToken(tok, pa.hash)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +216,7 @@ func (s *Server) page(pa *pageArgs, now time.Time, keep func(*instance) bool) (o
 }
 
 func (s *Server) describeInstances(r *request, x *xw, reqID string) *apiError {
-	pa, err := s.parsePaging(r, "DescribeInstances", filterTable)
+	pa, err := s.parsePaging(r, "DescribeInstances", filterTable, true)
 	if err != nil {
 		return err
 	}
@@ -231,15 +234,14 @@ func (s *Server) describeInstances(r *request, x *xw, reqID string) *apiError {
 		s.mu.RUnlock()
 		return err
 	}
-	items := s.renderItems(ins, now)
+	recs := copyRecords(ins)
 	s.mu.RUnlock()
-	defer items.free()
 
-	x.b = slices.Grow(x.b, items.totalLen()+len(ins)*256+1024)
+	items := s.renderItems(recs, now, x)
 	x.header("DescribeInstances", reqID)
 	x.open("reservationSet")
-	for i := 0; i < len(ins); {
-		res := ins[i].res
+	for i := 0; i < len(recs); {
+		res := recs[i].res
 		x.open("item")
 		x.elem("reservationId", res.id)
 		x.elem("ownerId", res.ownerID)
@@ -248,88 +250,108 @@ func (s *Server) describeInstances(r *request, x *xw, reqID string) *apiError {
 		}
 		x.raw("<groupSet/>")
 		x.open("instancesSet")
-		for ; i < len(ins) && ins[i].res == res; i++ {
-			x.b = append(x.b, items.item(i)...)
+		j := i + 1
+		for j < len(recs) && recs[j].res == res {
+			j++
 		}
+		items.splice(x, i, j)
+		i = j
 		x.close("instancesSet")
 		x.close("item")
 	}
 	x.close("reservationSet")
 	if more {
-		x.elem("nextToken", s.encodeToken(next, paramsHash(r, "DescribeInstances")))
+		x.elem("nextToken", s.encodeToken(next, pa.hash))
 	}
 	x.footer("DescribeInstances")
 	return nil
 }
 
+// copyRecords copies instance records, so they can be rendered after the
+// lock is released. A record's pointers lead to data that is replaced,
+// never changed in place (launch configuration, tags, reservation,
+// subnet identity), so a shallow copy is a consistent snapshot. It needs
+// a lock.
+func copyRecords(ins []*instance) []instance {
+	out := make([]instance, len(ins))
+	for i, in := range ins {
+		out[i] = *in
+	}
+	return out
+}
+
 // renderedItems holds the <item> elements of instances, rendered in
-// chunks.
+// chunks of itemsPerChunk instances.
 type renderedItems struct {
 	chunks []*xw
-	size   int   // instances per chunk
 	ends   []int // end offset of each instance within its chunk
 }
 
-func (r *renderedItems) item(i int) []byte {
-	c := r.chunks[i/r.size]
-	start := 0
-	if i%r.size != 0 {
-		start = r.ends[i-1]
-	}
-	return c.b[start:r.ends[i]]
-}
-
-// totalLen returns the total length of the items.
-func (r *renderedItems) totalLen() int {
-	n := 0
-	for _, c := range r.chunks {
-		n += len(c.b)
-	}
-	return n
-}
+// itemsPerChunk is the number of instances rendered into one buffer: big
+// enough to keep the parts of an answer few, small enough that buffers
+// are reused from the pool instead of growing.
+const itemsPerChunk = 64
 
 // itemSizeGuess is about the size of an instance's XML, to size buffers
 // once instead of growing them step by step.
-const itemSizeGuess = 4096
+const itemSizeGuess = 5 << 10
 
-func (r *renderedItems) free() {
-	for _, c := range r.chunks {
-		c.free()
+// splice appends the items i..j-1 to x without copying them.
+func (r *renderedItems) splice(x *xw, i, j int) {
+	for i < j {
+		ci := i / itemsPerChunk
+		end := min(j, (ci+1)*itemsPerChunk)
+		start := 0
+		if i%itemsPerChunk != 0 {
+			start = r.ends[i-1]
+		}
+		x.splice(r.chunks[ci].b[start:r.ends[end-1]])
+		i = end
 	}
 }
 
-// renderItems renders each instance as an <item> element. Large pages are
-// split across the available processors. It needs a read lock.
-func (s *Server) renderItems(ins []*instance, now time.Time) *renderedItems {
-	const minChunk = 128
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(ins)/minChunk))
-	size := max(1, (len(ins)+workers-1)/workers)
-	r := &renderedItems{size: size, ends: make([]int, len(ins))}
-	for start := 0; start < len(ins); start += size {
-		r.chunks = append(r.chunks, newXW())
+// renderItems renders each instance as an <item> element, spread over the
+// available processors. The buffers belong to x from then on. It needs no
+// lock: recs are copies.
+func (s *Server) renderItems(recs []instance, now time.Time, x *xw) *renderedItems {
+	n := (len(recs) + itemsPerChunk - 1) / itemsPerChunk
+	r := &renderedItems{chunks: make([]*xw, n), ends: make([]int, len(recs))}
+	for ci := range r.chunks {
+		r.chunks[ci] = newXW()
+		x.adopt(r.chunks[ci])
 	}
 	render := func(ci int) {
-		x := r.chunks[ci]
-		end := min(len(ins), (ci+1)*size)
-		x.b = slices.Grow(x.b, (end-ci*size)*itemSizeGuess)
-		for i := ci * size; i < end; i++ {
-			snap := s.snapshot(ins[i], now)
-			x.open("item")
-			writeInstance(x, &snap)
-			x.close("item")
-			r.ends[i] = len(x.b)
+		c := r.chunks[ci]
+		start, end := ci*itemsPerChunk, min(len(recs), (ci+1)*itemsPerChunk)
+		c.b = slices.Grow(c.b, (end-start)*itemSizeGuess)
+		for i := start; i < end; i++ {
+			snap := s.snapshot(&recs[i], now)
+			c.open("item")
+			writeInstance(c, &snap)
+			c.close("item")
+			r.ends[i] = len(c.b)
 		}
 	}
-	if len(r.chunks) == 1 {
-		render(0)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for ci := range r.chunks {
+			render(ci)
+		}
 		return r
 	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for ci := range r.chunks {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			render(ci)
+			for {
+				ci := int(next.Add(1) - 1)
+				if ci >= n {
+					return
+				}
+				render(ci)
+			}
 		}()
 	}
 	wg.Wait()
@@ -375,11 +397,11 @@ var statusFilterTable = map[string]filterFn{
 	"event.not-before":          never,
 	"event.not-before-deadline": never,
 	"operator.managed":          filterTable["operator.managed"],
-	"operator.principal":        never,
+	"operator.principal":        filterTable["operator.principal"],
 }
 
 func (s *Server) describeInstanceStatus(r *request, x *xw, reqID string) *apiError {
-	pa, err := s.parsePaging(r, "DescribeInstanceStatus", statusFilterTable)
+	pa, err := s.parsePaging(r, "DescribeInstanceStatus", statusFilterTable, false)
 	if err != nil {
 		return err
 	}
@@ -422,7 +444,7 @@ func (s *Server) describeInstanceStatus(r *request, x *xw, reqID string) *apiErr
 			InstanceState:    stateOf(st),
 			InstanceStatus:   mk(),
 			SystemStatus:     mk(),
-			Operator:         &types.OperatorResponse{Managed: aws.Bool(false)},
+			Operator:         operatorOf(in.cfg),
 		}
 	}
 	s.mu.RUnlock()
@@ -442,7 +464,7 @@ func (s *Server) describeInstanceStatus(r *request, x *xw, reqID string) *apiErr
 	}
 	x.close("instanceStatusSet")
 	if more {
-		x.elem("nextToken", s.encodeToken(next, paramsHash(r, "DescribeInstanceStatus")))
+		x.elem("nextToken", s.encodeToken(next, pa.hash))
 	}
 	x.footer("DescribeInstanceStatus")
 	return nil
@@ -465,4 +487,13 @@ func writeStatusSummary(x *xw, name string, ss *types.InstanceStatusSummary) {
 		x.close("details")
 	}
 	x.close(name)
+}
+
+// operatorOf returns the operator of an instance with this configuration.
+func operatorOf(c *launchConfig) *types.OperatorResponse {
+	op := &types.OperatorResponse{Managed: aws.Bool(c.operatorPrincipal != "")}
+	if c.operatorPrincipal != "" {
+		op.Principal = aws.String(c.operatorPrincipal)
+	}
+	return op
 }

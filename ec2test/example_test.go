@@ -13,7 +13,8 @@ import (
 )
 
 // A test starts a server, takes a real *ec2.Client for it and calls EC2
-// as usual.
+// as usual. Like EC2, one RunInstances call puts all its instances in one
+// zone and subnet.
 func ExampleNewServer() {
 	s := ec2test.NewServer()
 	defer s.Close()
@@ -46,7 +47,7 @@ func ExampleNewServer() {
 	// Output:
 	// launched 2 instances, state pending
 	// i-0ac79afd7d601b2b4 running us-east-1a
-	// i-02b2b7f3ec2f94a94 running us-east-1b
+	// i-02b2b7f3ec2f94a94 running us-east-1a
 }
 
 // Launch seeds instances without HTTP; Instance reads the server's truth

@@ -168,7 +168,7 @@ func intF(get func(v *fview) int64) filterFn {
 func timeString(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // never is a filter on a field the server's instances never have (such
-// as Elastic IP allocations); it matches nothing.
+// as scheduled events); it matches nothing.
 func never(*fview, *matcher) bool { return false }
 
 // alive restricts a filter to instances that still have network
@@ -233,12 +233,62 @@ func perIPv6(get func(v *fview, k, j int) string) filterFn {
 	})
 }
 
-// publicNIC0 matches a value of the public association of interface 0.
-func publicNIC0(get func(v *fview) string) filterFn {
+// assocNIC0 matches a value of the address association of interface 0
+// (public, Elastic, carrier or customer-owned address); an empty value is
+// absent.
+func assocNIC0(get func(v *fview) string) filterFn {
 	return alive(func(v *fview, m *matcher) bool {
-		return v.in.publicIP != 0 && m.match(get(v))
+		if !hasAssociation(v.in) {
+			return false
+		}
+		s := get(v)
+		return s != "" && m.match(s)
 	})
 }
+
+// perNICList matches the values of a list of each network interface.
+func perNICList(get func(v *fview, k int) []string) filterFn {
+	return alive(func(v *fview, m *matcher) bool {
+		for k := range v.in.cfg.nics {
+			for _, s := range get(v, k) {
+				if m.match(s) {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func assocOwner(v *fview) string { return ipOwner(v.in) }
+
+func assocAllocationID(v *fview) string {
+	a, _ := v.s.elasticIPIDs(v.in)
+	return a
+}
+
+func assocAssociationID(v *fview) string {
+	_, a := v.s.elasticIPIDs(v.in)
+	return a
+}
+
+func assocCarrierIP(v *fview) string {
+	if ip := carrierIP(v.in); ip != 0 {
+		return ipString(ip)
+	}
+	return ""
+}
+
+func assocCustomerOwnedIP(v *fview) string {
+	if ip := customerOwnedIP(v.in); ip != 0 {
+		return ipString(ip)
+	}
+	return ""
+}
+
+func operatorManaged(v *fview) string { return strconv.FormatBool(v.in.cfg.operatorPrincipal != "") }
+
+func operatorPrincipal(v *fview) string { return v.in.cfg.operatorPrincipal }
 
 func groupIDs(v *fview, m *matcher) bool {
 	for _, g := range v.in.cfg.groups {
@@ -359,13 +409,13 @@ var filterTable = map[string]filterFn{
 	"monitoring-state": str(func(v *fview) string {
 		return string(monNames[v.in.monitoring(v.now)])
 	}),
-	"network-interface.addresses.association.allocation-id":     never,
-	"network-interface.addresses.association.association-id":    never,
-	"network-interface.addresses.association.carrier-ip":        never,
-	"network-interface.addresses.association.customer-owned-ip": never,
-	"network-interface.addresses.association.ip-owner-id":       publicNIC0(func(*fview) string { return "amazon" }),
-	"network-interface.addresses.association.public-dns-name":   publicNIC0(publicDNS),
-	"network-interface.addresses.association.public-ip":         publicNIC0(publicIP),
+	"network-interface.addresses.association.allocation-id":     assocNIC0(assocAllocationID),
+	"network-interface.addresses.association.association-id":    assocNIC0(assocAssociationID),
+	"network-interface.addresses.association.carrier-ip":        assocNIC0(assocCarrierIP),
+	"network-interface.addresses.association.customer-owned-ip": assocNIC0(assocCustomerOwnedIP),
+	"network-interface.addresses.association.ip-owner-id":       assocNIC0(assocOwner),
+	"network-interface.addresses.association.public-dns-name":   assocNIC0(publicDNS),
+	"network-interface.addresses.association.public-ip":         assocNIC0(publicIP),
 	"network-interface.addresses.primary":                       perNICConst("true"),
 	"network-interface.addresses.private-dns-name": perNIC(func(v *fview, k int) string {
 		return v.s.privateDNSName(v.in, nicAddr(v, k))
@@ -373,13 +423,13 @@ var filterTable = map[string]filterFn{
 	"network-interface.addresses.private-ip-address": perNIC(func(v *fview, k int) string {
 		return ipString(nicAddr(v, k))
 	}),
-	"network-interface.association.allocation-id":     never,
-	"network-interface.association.association-id":    never,
-	"network-interface.association.carrier-ip":        never,
-	"network-interface.association.customer-owned-ip": never,
-	"network-interface.association.ip-owner-id":       publicNIC0(func(*fview) string { return "amazon" }),
-	"network-interface.association.public-dns-name":   publicNIC0(publicDNS),
-	"network-interface.association.public-ip":         publicNIC0(publicIP),
+	"network-interface.association.allocation-id":     assocNIC0(assocAllocationID),
+	"network-interface.association.association-id":    assocNIC0(assocAssociationID),
+	"network-interface.association.carrier-ip":        assocNIC0(assocCarrierIP),
+	"network-interface.association.customer-owned-ip": assocNIC0(assocCustomerOwnedIP),
+	"network-interface.association.ip-owner-id":       assocNIC0(assocOwner),
+	"network-interface.association.public-dns-name":   assocNIC0(publicDNS),
+	"network-interface.association.public-ip":         assocNIC0(publicIP),
 	"network-interface.attachment.attach-time": perNIC(func(v *fview, _ int) string {
 		return timeString(v.in.launchTime)
 	}),
@@ -401,7 +451,7 @@ var filterTable = map[string]filterFn{
 	"network-interface.description":               perNICAny(func(v *fview, k int) string { return v.in.cfg.nics[k].description }),
 	"network-interface.group-id":                  alive(groupIDs),
 	"network-interface.group-name":                alive(groupNames),
-	"network-interface.ipv4-prefixes.ipv4-prefix": never,
+	"network-interface.ipv4-prefixes.ipv4-prefix": perNICList(func(v *fview, k int) []string { return v.s.ipv4Prefixes(v.in, k) }),
 	"network-interface.ipv6-address": perIPv6(func(v *fview, k, j int) string {
 		return v.s.ipv6Address(v.in, k, j)
 	}),
@@ -410,19 +460,19 @@ var filterTable = map[string]filterFn{
 	}),
 	"network-interface.ipv6-addresses.is-primary-ipv6": perIPv6(func(*fview, int, int) string { return "false" }),
 	"network-interface.ipv6-native":                    perNICConst("false"),
-	"network-interface.ipv6-prefixes.ipv6-prefix":      never,
+	"network-interface.ipv6-prefixes.ipv6-prefix":      perNICList(func(v *fview, k int) []string { return v.s.ipv6Prefixes(v.in, k) }),
 	"network-interface.mac-address":                    perNIC(func(v *fview, k int) string { return v.s.macAddress(v.in, k) }),
 	"network-interface.network-interface-id":           perNIC(func(v *fview, k int) string { return v.s.eniID(v.in, k) }),
-	"network-interface.operator.managed":               perNICConst("false"),
-	"network-interface.operator.principal":             never,
+	"network-interface.operator.managed":               perNIC(func(v *fview, _ int) string { return operatorManaged(v) }),
+	"network-interface.operator.principal":             perNIC(func(v *fview, _ int) string { return operatorPrincipal(v) }),
 	"network-interface.outpost-arn":                    perNIC(func(v *fview, _ int) string { return v.in.cfg.outpostARN }),
 	"network-interface.owner-id":                       perNIC(func(v *fview, _ int) string { return v.in.cfg.ownerID }),
 	"network-interface.private-dns-name": perNIC(func(v *fview, k int) string {
 		return v.s.privateDNSName(v.in, nicAddr(v, k))
 	}),
 	"network-interface.private-ip-address": perNIC(func(v *fview, k int) string { return ipString(nicAddr(v, k)) }),
-	"network-interface.public-dns-name":    publicNIC0(publicDNS),
-	"network-interface.requester-id":       never,
+	"network-interface.public-dns-name":    assocNIC0(publicDNS),
+	"network-interface.requester-id":       perNIC(func(v *fview, _ int) string { return v.in.res.requesterID }),
 	"network-interface.requester-managed":  perNICConst("false"),
 	"network-interface.status":             perNICConst("in-use"),
 	"network-interface.source-dest-check": perNIC(func(v *fview, _ int) string {
@@ -435,8 +485,8 @@ var filterTable = map[string]filterFn{
 	"network-performance-options.bandwidth-weighting": str(func(v *fview) string {
 		return v.in.cfg.bandwidthWeighting
 	}),
-	"operator.managed":     str(func(*fview) string { return "false" }),
-	"operator.principal":   never,
+	"operator.managed":     str(operatorManaged),
+	"operator.principal":   str(operatorPrincipal),
 	"outpost-arn":          str(func(v *fview) string { return v.in.cfg.outpostARN }),
 	"owner-id":             str(func(v *fview) string { return v.in.res.ownerID }),
 	"placement-group-name": str(func(v *fview) string { return v.in.cfg.placementGroup }),
@@ -518,10 +568,11 @@ func FilterNames() []string {
 
 // filter is one compiled filter of a request.
 type filter struct {
-	name string
-	fn   filterFn
-	key  string // for tag:<key>
-	m    *matcher
+	name   string
+	values []string
+	fn     filterFn
+	key    string // for tag:<key>
+	m      *matcher
 }
 
 func (f *filter) match(v *fview) bool {
@@ -537,17 +588,24 @@ func (f *filter) match(v *fview) bool {
 }
 
 // parseFilters reads Filter.N.Name and Filter.N.Value.M. table maps the
-// names the action supports.
-func parseFilters(r *request, table map[string]filterFn) ([]filter, *apiError) {
+// names the action supports; tags says whether tag:<key> filters are
+// supported too.
+func parseFilters(r *request, table map[string]filterFn, tags bool) ([]filter, *apiError) {
+	// Every filter has a value, so more filters than values allowed fail
+	// before any is looked at.
+	ms, ok := r.members("Filter", maxFilterValues)
+	if !ok {
+		return nil, errf(http.StatusBadRequest, "FilterLimitExceeded",
+			"The maximum number of filter values specified on a single call is %d", maxFilterValues)
+	}
 	var out []filter
 	total := 0
-	for _, n := range r.indexes("Filter") {
-		p := "Filter." + strconv.Itoa(n) + "."
-		name := r.get(p + "Name")
+	for _, m := range ms {
+		name := m.r.get("Name")
 		if name == "" {
-			return nil, errf(http.StatusBadRequest, "InvalidParameterValue", "The filter Filter.%d has no name", n)
+			return nil, errf(http.StatusBadRequest, "InvalidParameterValue", "The filter Filter.%d has no name", m.n)
 		}
-		values := r.list(p + "Value")
+		values := m.r.list("Value")
 		if len(values) == 0 {
 			return nil, errf(http.StatusBadRequest, "InvalidParameterValue", "The filter '%s' has no values", name)
 		}
@@ -562,8 +620,8 @@ func parseFilters(r *request, table map[string]filterFn) ([]filter, *apiError) {
 					"The maximum length for a filter value is %d characters", maxFilterValueLen)
 			}
 		}
-		f := filter{name: name, m: newMatcher(values)}
-		if key, ok := strings.CutPrefix(name, "tag:"); ok && key != "" {
+		f := filter{name: name, values: values, m: newMatcher(values)}
+		if key, ok := strings.CutPrefix(name, "tag:"); ok && key != "" && tags {
 			f.key = key
 		} else if fn, ok := table[name]; ok {
 			f.fn = fn

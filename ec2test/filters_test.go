@@ -165,10 +165,16 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 		return []string{string(in.MetadataOptions.State)}
 	},
 	"monitoring-state": func(in types.Instance, _ types.Reservation) []string { return []string{string(in.Monitoring.State)} },
-	"network-interface.addresses.association.allocation-id":     none,
-	"network-interface.addresses.association.association-id":    none,
-	"network-interface.addresses.association.carrier-ip":        none,
-	"network-interface.addresses.association.customer-owned-ip": none,
+	// The allocation and association IDs of an Elastic IP address are not
+	// shown by DescribeInstances: hiddenFilterValues has them.
+	"network-interface.addresses.association.allocation-id":  none,
+	"network-interface.addresses.association.association-id": none,
+	"network-interface.addresses.association.carrier-ip": func(in types.Instance, _ types.Reservation) []string {
+		return nicAddrAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.CarrierIp })
+	},
+	"network-interface.addresses.association.customer-owned-ip": func(in types.Instance, _ types.Reservation) []string {
+		return nicAddrAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.CustomerOwnedIp })
+	},
 	"network-interface.addresses.association.ip-owner-id": func(in types.Instance, _ types.Reservation) []string {
 		return nicAddrAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.IpOwnerId })
 	},
@@ -187,10 +193,14 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 	"network-interface.addresses.private-ip-address": func(in types.Instance, _ types.Reservation) []string {
 		return nicPrivAddrs(in, func(a types.InstancePrivateIpAddress) string { return *a.PrivateIpAddress })
 	},
-	"network-interface.association.allocation-id":     none,
-	"network-interface.association.association-id":    none,
-	"network-interface.association.carrier-ip":        none,
-	"network-interface.association.customer-owned-ip": none,
+	"network-interface.association.allocation-id":  none,
+	"network-interface.association.association-id": none,
+	"network-interface.association.carrier-ip": func(in types.Instance, _ types.Reservation) []string {
+		return nicAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.CarrierIp })
+	},
+	"network-interface.association.customer-owned-ip": func(in types.Instance, _ types.Reservation) []string {
+		return nicAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.CustomerOwnedIp })
+	},
 	"network-interface.association.ip-owner-id": func(in types.Instance, _ types.Reservation) []string {
 		return nicAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.IpOwnerId })
 	},
@@ -251,7 +261,13 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 		}
 		return out
 	},
-	"network-interface.ipv4-prefixes.ipv4-prefix": none,
+	"network-interface.ipv4-prefixes.ipv4-prefix": func(in types.Instance, _ types.Reservation) []string {
+		var out []string
+		for _, n := range in.NetworkInterfaces {
+			out = append(out, mapSlice(n.Ipv4Prefixes, func(p types.InstanceIpv4Prefix) string { return *p.Ipv4Prefix })...)
+		}
+		return out
+	},
 	"network-interface.ipv6-address": func(in types.Instance, _ types.Reservation) []string {
 		return nicIPv6(in, func(a types.InstanceIpv6Address) string { return *a.Ipv6Address })
 	},
@@ -264,7 +280,13 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 	"network-interface.ipv6-native": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(types.InstanceNetworkInterface) string { return "false" })
 	},
-	"network-interface.ipv6-prefixes.ipv6-prefix": none,
+	"network-interface.ipv6-prefixes.ipv6-prefix": func(in types.Instance, _ types.Reservation) []string {
+		var out []string
+		for _, n := range in.NetworkInterfaces {
+			out = append(out, mapSlice(n.Ipv6Prefixes, func(p types.InstanceIpv6Prefix) string { return *p.Ipv6Prefix })...)
+		}
+		return out
+	},
 	"network-interface.mac-address": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(n types.InstanceNetworkInterface) string { return *n.MacAddress })
 	},
@@ -274,8 +296,20 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 	"network-interface.operator.managed": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(n types.InstanceNetworkInterface) string { return strconv.FormatBool(*n.Operator.Managed) })
 	},
-	"network-interface.operator.principal": none,
-	"network-interface.outpost-arn":        none,
+	"network-interface.operator.principal": func(in types.Instance, _ types.Reservation) []string {
+		var out []string
+		for _, n := range in.NetworkInterfaces {
+			out = append(out, opt(n.Operator.Principal)...)
+		}
+		return out
+	},
+	// An interface is on the Outpost of its instance.
+	"network-interface.outpost-arn": func(in types.Instance, _ types.Reservation) []string {
+		if in.OutpostArn == nil {
+			return nil
+		}
+		return nic(in, func(types.InstanceNetworkInterface) string { return *in.OutpostArn })
+	},
 	"network-interface.owner-id": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(n types.InstanceNetworkInterface) string { return *n.OwnerId })
 	},
@@ -288,7 +322,14 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 	"network-interface.public-dns-name": func(in types.Instance, _ types.Reservation) []string {
 		return nicAssoc(in, func(a *types.InstanceNetworkInterfaceAssociation) *string { return a.PublicDnsName })
 	},
-	"network-interface.requester-id": none,
+	// The interfaces of instances launched by a service share the
+	// requester of their reservation.
+	"network-interface.requester-id": func(in types.Instance, r types.Reservation) []string {
+		if r.RequesterId == nil {
+			return nil
+		}
+		return nic(in, func(types.InstanceNetworkInterface) string { return *r.RequesterId })
+	},
 	"network-interface.requester-managed": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(types.InstanceNetworkInterface) string { return "false" })
 	},
@@ -301,13 +342,9 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 	"network-interface.subnet-id": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(n types.InstanceNetworkInterface) string { return *n.SubnetId })
 	},
-	// The rich instance tags its interfaces eni=yes.
-	"network-interface.tag-key": func(in types.Instance, _ types.Reservation) []string {
-		return nic(in, func(types.InstanceNetworkInterface) string { return "eni" })[:min(1, len(in.NetworkInterfaces))]
-	},
-	"network-interface.tag-value": func(in types.Instance, _ types.Reservation) []string {
-		return nic(in, func(types.InstanceNetworkInterface) string { return "yes" })[:min(1, len(in.NetworkInterfaces))]
-	},
+	// Interface tags are not shown: hiddenFilterValues has them.
+	"network-interface.tag-key":   none,
+	"network-interface.tag-value": none,
 	"network-interface.vpc-id": func(in types.Instance, _ types.Reservation) []string {
 		return nic(in, func(n types.InstanceNetworkInterface) string { return *n.VpcId })
 	},
@@ -315,7 +352,7 @@ var filterValues = map[string]func(in types.Instance, r types.Reservation) []str
 		return []string{string(in.NetworkPerformanceOptions.BandwidthWeighting)}
 	},
 	"operator.managed":     func(in types.Instance, _ types.Reservation) []string { return b(in.Operator.Managed) },
-	"operator.principal":   none,
+	"operator.principal":   func(in types.Instance, _ types.Reservation) []string { return opt(in.Operator.Principal) },
 	"outpost-arn":          func(in types.Instance, _ types.Reservation) []string { return opt(in.OutpostArn) },
 	"owner-id":             func(_ types.Instance, r types.Reservation) []string { return opt(r.OwnerId) },
 	"placement-group-name": func(in types.Instance, _ types.Reservation) []string { return opt(in.Placement.GroupName) },
@@ -482,13 +519,51 @@ func describeIDs(t *testing.T, c *ec2.Client, fs ...types.Filter) []string {
 	return ids
 }
 
-// TestEveryFilter checks each of the 135 filters over HTTP: for a rich
-// instance, every value the SDK shows for the filter's field finds the
-// instance, and a value it does not have does not. Fields EC2 never shows
-// for the server's instances must match nothing.
+// hiddenFilterValues gives the values of filters on fields that
+// DescribeInstances does not show (as in EC2), read from the server.
+var hiddenFilterValues = map[string]func(s *Server, in types.Instance) []string{
+	"network-interface.addresses.association.allocation-id":  eipID(0),
+	"network-interface.addresses.association.association-id": eipID(1),
+	"network-interface.association.allocation-id":            eipID(0),
+	"network-interface.association.association-id":           eipID(1),
+	"network-interface.tag-key": func(s *Server, in types.Instance) []string {
+		return mapSlice(eniTags(s, in), func(t tag) string { return t.key })
+	},
+	"network-interface.tag-value": func(s *Server, in types.Instance) []string {
+		return mapSlice(eniTags(s, in), func(t tag) string { return t.value })
+	},
+}
+
+func eniTags(s *Server, in types.Instance) []tag {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byID[*in.InstanceId].cfg.eniTags
+}
+
+func eipID(which int) func(s *Server, in types.Instance) []string {
+	return func(s *Server, in types.Instance) []string {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		alloc, assoc := s.elasticIPIDs(s.byID[*in.InstanceId])
+		return optS([]string{alloc, assoc}[which])
+	}
+}
+
+// TestEveryFilter checks each of the 135 filters over HTTP on rich
+// instances: one from RunInstances with every parameter the server models
+// (in an Outpost subnet with customer-owned addresses), one from Launch
+// with the attributes RunInstances cannot set (image attributes, an
+// Elastic IP address, a requester), one with a carrier address, an
+// explicit prefix and a capacity reservation group, and a stopped Windows
+// instance. For
+// each of them, every value the SDK shows for the filter's field finds
+// the instance, a value it does not have does not, and * finds it exactly
+// when it has a value. Every filter must find at least one of them: no
+// filter is left that can never match.
 func TestEveryFilter(t *testing.T) {
 	s := NewServer()
 	defer s.Close()
+	addRichSubnet(s)
 	c := s.Client()
 	ctx := context.Background()
 	in := richInput()
@@ -496,13 +571,33 @@ func TestEveryFilter(t *testing.T) {
 	run, err := c.RunInstances(ctx, in)
 	require.NoError(t, err)
 	rich := *run.Instances[0].InstanceId
-	plain := s.Launch(LaunchSpec{Tags: map[string]string{"Name": "plain"}})[0]
-	stopped := s.Launch(LaunchSpec{State: "stopped"})[0]
-
-	d, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{rich}})
+	image := s.Launch(LaunchSpec{AvailabilityZone: "us-east-1a", ElasticIP: true, BootMode: "uefi-preferred", TPMSupport: "v2.0",
+		ProductCodes: []ProductCode{{ID: "pc-0123456789abcdef0", Type: "devpay"}}, RequesterID: "940372691376",
+		OperatorPrincipal: "autoscaling.amazonaws.com", IPv4PrefixCount: 1, IPv6PrefixCount: 2})[0]
+	run, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		Placement: &types.Placement{AvailabilityZone: aws.String("us-east-1c")},
+		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0),
+			AssociateCarrierIpAddress: aws.Bool(true), AssociatePublicIpAddress: aws.Bool(false),
+			Ipv4Prefixes: []types.Ipv4PrefixSpecificationRequest{{Ipv4Prefix: aws.String("10.77.0.16/28")}}}},
+		CapacityReservationSpecification: &types.CapacityReservationSpecification{CapacityReservationTarget: &types.CapacityReservationTarget{
+			CapacityReservationResourceGroupArn: aws.String("arn:aws:resource-groups:us-east-1:123456789012:group/crg")}},
+	})
 	require.NoError(t, err)
-	res := d.Reservations[0]
-	inst := res.Instances[0]
+	carrier := *run.Instances[0].InstanceId
+	plain := s.Launch(LaunchSpec{Tags: map[string]string{"Name": "plain"}})[0]
+	stopped := s.Launch(LaunchSpec{State: "stopped", Platform: "windows"})[0]
+
+	type subject struct {
+		id   string
+		inst types.Instance
+		res  types.Reservation
+	}
+	var subjects []subject
+	for _, id := range []string{rich, image, carrier, stopped} {
+		d, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+		require.NoError(t, err)
+		subjects = append(subjects, subject{id, d.Reservations[0].Instances[0], d.Reservations[0]})
+	}
 
 	for _, name := range FilterNames() {
 		if name == "tag:<key>" {
@@ -511,26 +606,69 @@ func TestEveryFilter(t *testing.T) {
 		get, ok := filterValues[name]
 		require.True(t, ok, "no test mapping for filter %s", name)
 		t.Run(name, func(t *testing.T) {
-			values := get(inst, res)
-			for _, v := range values {
-				ids := describeIDs(t, c, types.Filter{Name: aws.String(name), Values: []string{v}})
-				require.Contains(t, ids, rich, "%s=%q", name, v)
-			}
-			ids := describeIDs(t, c, types.Filter{Name: aws.String(name), Values: []string{"no-such-value-xyz"}})
-			require.NotContains(t, ids, rich)
+			miss := describeIDs(t, c, types.Filter{Name: aws.String(name), Values: []string{"no-such-value-xyz"}})
 			all := describeIDs(t, c, types.Filter{Name: aws.String(name), Values: []string{"*"}})
-			if len(values) == 0 {
-				require.NotContains(t, all, rich, "%s has no value, so * must not match", name)
-			} else {
-				require.Contains(t, all, rich, "%s=*", name)
+			positive := 0
+			for _, sub := range subjects {
+				values := get(sub.inst, sub.res)
+				if h, ok := hiddenFilterValues[name]; ok {
+					values = h(s, sub.inst)
+				}
+				for _, v := range values {
+					ids := describeIDs(t, c, types.Filter{Name: aws.String(name), Values: []string{v}})
+					require.Contains(t, ids, sub.id, "%s=%q", name, v)
+					positive++
+				}
+				require.NotContains(t, miss, sub.id)
+				if len(values) == 0 {
+					require.NotContains(t, all, sub.id, "%s has no value, so * must not match", name)
+				} else {
+					require.Contains(t, all, sub.id, "%s=*", name)
+				}
 			}
+			require.Positive(t, positive, "no instance has a value for %s: the filter is never tested positively", name)
 		})
 	}
-	// The plain and stopped instances differ from the rich one.
+	// The plain and stopped instances differ from the rich ones.
 	require.ElementsMatch(t, []string{stopped}, describeIDs(t, c, types.Filter{Name: aws.String("instance-state-name"), Values: []string{"stopped"}}))
 	require.ElementsMatch(t, []string{plain}, describeIDs(t, c, types.Filter{Name: aws.String("tag:Name"), Values: []string{"plain"}}))
 	require.ElementsMatch(t, []string{rich}, describeIDs(t, c, types.Filter{Name: aws.String("tag:Name"), Values: []string{"web <&> \"1\""}}))
 	require.ElementsMatch(t, []string{rich}, describeIDs(t, c, types.Filter{Name: aws.String("tag:env"), Values: []string{""}}))
 	require.ElementsMatch(t, []string{stopped}, describeIDs(t, c, types.Filter{Name: aws.String("state-reason-code"), Values: []string{"Client.UserInitiatedShutdown"}}))
 	require.ElementsMatch(t, []string{stopped}, describeIDs(t, c, types.Filter{Name: aws.String("reason"), Values: []string{"User initiated (*GMT)"}}))
+	require.ElementsMatch(t, []string{plain, stopped, carrier}, describeIDs(t, c, types.Filter{Name: aws.String("operator.managed"), Values: []string{"false"}}))
+	require.ElementsMatch(t, []string{image}, describeIDs(t, c, types.Filter{Name: aws.String("boot-mode"), Values: []string{"uefi-preferred"}}))
+	require.ElementsMatch(t, []string{image}, describeIDs(t, c, types.Filter{Name: aws.String("current-instance-boot-mode"), Values: []string{"uefi"}}))
+	require.ElementsMatch(t, []string{image}, describeIDs(t, c, types.Filter{Name: aws.String("network-interface.association.ip-owner-id"), Values: []string{"123456789012"}}))
+	require.ElementsMatch(t, []string{carrier}, describeIDs(t, c, types.Filter{Name: aws.String("network-interface.ipv4-prefixes.ipv4-prefix"), Values: []string{"10.77.0.16/28"}}))
+	require.ElementsMatch(t, []string{carrier}, describeIDs(t, c, types.Filter{Name: aws.String("network-interface.association.carrier-ip"), Values: []string{"155.146.*"}}))
+	require.ElementsMatch(t, []string{rich}, describeIDs(t, c, types.Filter{Name: aws.String("network-interface.association.customer-owned-ip"), Values: []string{"100.*"}}))
+
+	// An Elastic IP address stays through a stop; an automatic public
+	// address does not.
+	_, err = c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{image}})
+	require.NoError(t, err)
+	got, _ := s.Instance(image)
+	require.NotNil(t, got.PublicIpAddress)
+	require.Contains(t, describeIDs(t, c, types.Filter{Name: aws.String("network-interface.association.allocation-id"), Values: []string{"eipalloc-*"}}), image)
+}
+
+// TestDescribeInstanceStatusOperator checks the operator filters of
+// DescribeInstanceStatus.
+func TestDescribeInstanceStatusOperator(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	managed := s.Launch(LaunchSpec{OperatorPrincipal: "eks.amazonaws.com"})[0]
+	s.Launch(LaunchSpec{Count: 2})
+	c := s.Client()
+	for _, f := range []types.Filter{
+		{Name: aws.String("operator.principal"), Values: []string{"eks.amazonaws.com"}},
+		{Name: aws.String("operator.managed"), Values: []string{"true"}},
+	} {
+		out, err := c.DescribeInstanceStatus(context.Background(), &ec2.DescribeInstanceStatusInput{Filters: []types.Filter{f}})
+		require.NoError(t, err)
+		require.Len(t, out.InstanceStatuses, 1, *f.Name)
+		require.Equal(t, managed, *out.InstanceStatuses[0].InstanceId)
+		require.Equal(t, "eks.amazonaws.com", *out.InstanceStatuses[0].Operator.Principal)
+	}
 }

@@ -39,8 +39,9 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		// The parameter helpers must cope with whatever keys arrived.
 		r.list("InstanceId")
-		_, _ = parseFilters(r, filterTable)
-		_, _ = r.tags("Tag")
+		_, _ = parseFilters(r, filterTable, true)
+		_, _ = r.tagList("Tag")
+		_, _ = r.members("NetworkInterface", maxNICs)
 	})
 }
 

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"regexp"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,9 +26,11 @@ const maxTags = 50
 // Limits on the size of one instance, so no request can make the server
 // build enormous answers.
 const (
-	maxNICs         = 16
-	maxBlockDevices = 64
-	maxIPv6PerNIC   = 32
+	maxNICs                = 16
+	maxBlockDevices        = 64
+	maxIPv6PerNIC          = 32
+	maxPrefixesPerNIC      = 50
+	maxPrefixesPerInstance = 64
 )
 
 func checkIPv6Count(n int) *apiError {
@@ -44,17 +43,20 @@ func checkIPv6Count(n int) *apiError {
 // LaunchSpec describes instances to create with [Server.Launch], without
 // HTTP. Zero fields take EC2's defaults.
 type LaunchSpec struct {
-	// Count is the number of instances (default 1). They form one
-	// reservation.
+	// Count is the number of instances (default 1). With a zone or a
+	// subnet they form one reservation. With neither, they are spread
+	// round-robin over the server's zones, and the instances of each
+	// zone form a reservation of their own, as if one RunInstances call
+	// had been made per zone (one call never spans zones).
 	Count int
 	// ImageID defaults to DefaultImageID.
 	ImageID string
 	// InstanceType defaults to "m1.small", EC2's default.
 	InstanceType string
-	// AvailabilityZone places every instance in one zone. When it and
-	// SubnetID are empty, instances go round-robin across the zones.
+	// AvailabilityZone places every instance in one zone.
 	AvailabilityZone string
-	// SubnetID places the instances in a subnet. An unknown subnet is
+	// SubnetID places the instances in a subnet: one added with
+	// [Server.AddSubnet], a default subnet, or an unknown one, which is
 	// created in VPCID (or the default VPC) and in AvailabilityZone (or
 	// the next zone in turn).
 	SubnetID string
@@ -81,10 +83,43 @@ type LaunchSpec struct {
 	// AssociatePublicIP gives the instances a public address or not; nil
 	// follows the subnet (default subnets give one, others do not).
 	AssociatePublicIP *bool
+	// ElasticIP associates an Elastic IP address with the primary network
+	// interface of each instance: the instance has a public address that
+	// it keeps while stopped, owned by the account, with an allocation
+	// and an association ID (the *.association.allocation-id and
+	// *.association.association-id filters).
+	ElasticIP bool
+	// CarrierIP associates a carrier address with the primary network
+	// interface of each instance, as in a Wavelength Zone
+	// (NetworkInterface.AssociateCarrierIpAddress of RunInstances). It
+	// excludes ElasticIP.
+	CarrierIP bool
+	// IPv4PrefixCount and IPv6PrefixCount delegate that many /28 IPv4 and
+	// /80 IPv6 prefixes to the primary network interface of each
+	// instance (NetworkInterface.Ipv4PrefixCount and Ipv6PrefixCount of
+	// RunInstances).
+	IPv4PrefixCount, IPv6PrefixCount int
 	// Architecture defaults to "x86_64".
 	Architecture string
 	// Platform is "windows" or empty (Linux/UNIX).
 	Platform string
+	// BootMode is the image's boot mode: "legacy-bios", "uefi",
+	// "uefi-preferred" or empty (none shown). The instance's current
+	// boot mode follows it (uefi for both UEFI modes).
+	BootMode string
+	// TPMSupport is the image's NitroTPM support, such as "v2.0".
+	TPMSupport string
+	// ProductCodes are the image's product codes.
+	ProductCodes []ProductCode
+	// RequesterID marks the instances as launched on the account's
+	// behalf by a service (such as Auto Scaling): it is the requester of
+	// their reservation and of their network interfaces.
+	RequesterID string
+	// OperatorPrincipal makes the instances managed by a service: their
+	// operator (and that of their network interfaces) shows managed true
+	// and this principal, such as "eks.amazonaws.com"
+	// (Operator.Principal of RunInstances).
+	OperatorPrincipal string
 	// IAMInstanceProfileARN attaches an instance profile.
 	IAMInstanceProfileARN string
 	// PlacementGroup and Tenancy set the placement.
@@ -100,24 +135,54 @@ type LaunchSpec struct {
 	LaunchTime time.Time
 }
 
+// ProductCode is a product code of an image, which its instances show.
+type ProductCode struct {
+	// ID is the product code.
+	ID string
+	// Type is "marketplace" (the default) or "devpay".
+	Type string
+}
+
+// Subnet describes a subnet for [Server.AddSubnet].
+type Subnet struct {
+	// ID is the subnet ID: "subnet-" and 8 or 17 hexadecimal digits.
+	ID string
+	// VPCID defaults to the server's default VPC.
+	VPCID string
+	// AvailabilityZone is one of the server's zones; the default is the
+	// first.
+	AvailabilityZone string
+	// MapPublicIPOnLaunch gives the subnet's instances a public address
+	// unless their launch says otherwise.
+	MapPublicIPOnLaunch bool
+	// OutpostARN puts the subnet on an AWS Outpost: its instances and
+	// their network interfaces show the ARN.
+	OutpostARN string
+	// CustomerOwnedIPv4Pool maps a customer-owned address from this pool
+	// to the primary network interface of each instance launched in the
+	// subnet (MapCustomerOwnedIpOnLaunch on an Outpost).
+	CustomerOwnedIPv4Pool string
+}
+
 // launchRequest is a launch, parsed from RunInstances or built from a
 // LaunchSpec.
 type launchRequest struct {
-	count      int
-	minCount   int
-	cfg        launchConfig
-	az         string
-	subnetID   string
-	vpcID      string
-	privateIP  uint32
-	publicIP   *bool
-	tags       []tag
-	initial    instState
-	protTerm   bool
-	protStop   bool
-	monitoring bool
-	launchTime time.Time
-	viaAPI     bool
+	count       int
+	minCount    int
+	cfg         launchConfig
+	az          string
+	subnetID    string
+	vpcID       string
+	privateIP   uint32
+	publicIP    *bool
+	tags        []tag
+	initial     instState
+	protTerm    bool
+	protStop    bool
+	monitoring  bool
+	launchTime  time.Time
+	requesterID string
+	viaAPI      bool
 }
 
 // applyDefaults fills what EC2 fills when a launch leaves it out.
@@ -140,6 +205,10 @@ func (s *Server) applyDefaults(c *launchConfig) {
 	def(&c.usageOp, "RunInstances")
 	def(&c.rootDeviceName, "/dev/xvda")
 	def(&c.rootDeviceType, string(types.DeviceTypeEbs))
+	switch c.bootMode {
+	case string(types.BootModeValuesUefi), string(types.BootModeValuesUefiPreferred):
+		def(&c.currentBootMode, string(types.InstanceBootModeValuesUefi))
+	}
 	def(&c.currentBootMode, string(types.InstanceBootModeValuesLegacyBios))
 	def(&c.shutdownBehavior, "stop")
 	def(&c.sriovNetSupport, "simple")
@@ -174,15 +243,17 @@ func (s *Server) applyDefaults(c *launchConfig) {
 }
 
 // Launch creates instances directly, without HTTP and without faults, and
-// returns their IDs in launch order. It is fast enough to seed 100,000
-// instances. Like instances from RunInstances, they stay hidden for the
-// WithEventualConsistency delay. It panics on a spec EC2 would reject (an
-// unknown state or zone, a malformed address), since that is a mistake in
-// the test.
+// returns their IDs in launch order, which is the order DescribeInstances
+// lists them in: reservation after reservation, so zone after zone when
+// the instances are spread over the zones (see [LaunchSpec.Count]). It
+// is fast enough to seed 100,000 instances. Like instances from
+// RunInstances, they stay hidden for the WithEventualConsistency delay.
+// It panics on a spec EC2 would reject (an unknown state or zone, a
+// malformed address), since that is a mistake in the test.
 func (s *Server) Launch(spec LaunchSpec) []string {
 	lr := launchRequest{count: spec.Count, az: spec.AvailabilityZone, subnetID: spec.SubnetID, vpcID: spec.VPCID,
 		publicIP: spec.AssociatePublicIP, protTerm: spec.DisableAPITermination, protStop: spec.DisableAPIStop,
-		monitoring: spec.Monitoring, launchTime: spec.LaunchTime}
+		monitoring: spec.Monitoring, launchTime: spec.LaunchTime, requesterID: spec.RequesterID}
 	if lr.count <= 0 {
 		lr.count = 1
 	}
@@ -202,6 +273,36 @@ func (s *Server) Launch(spec LaunchSpec) []string {
 	c.enaSupport = true
 	c.sourceDestCheck = true
 	c.clientToken = spec.ClientToken
+	c.tpmSupport = spec.TPMSupport
+	c.operatorPrincipal = spec.OperatorPrincipal
+	c.elasticIP = spec.ElasticIP
+	c.carrierIP = spec.CarrierIP
+	if spec.ElasticIP && spec.CarrierIP {
+		panic("ec2test: LaunchSpec.ElasticIP and CarrierIP exclude each other")
+	}
+	switch spec.BootMode {
+	case "", string(types.BootModeValuesLegacyBios), string(types.BootModeValuesUefi), string(types.BootModeValuesUefiPreferred):
+		c.bootMode = spec.BootMode
+	default:
+		panic(fmt.Sprintf("ec2test: LaunchSpec.BootMode %q: want legacy-bios, uefi or uefi-preferred", spec.BootMode))
+	}
+	for _, pc := range spec.ProductCodes {
+		typ := pc.Type
+		if typ == "" {
+			typ = string(types.ProductCodeValuesMarketplace)
+		}
+		if pc.ID == "" || (typ != string(types.ProductCodeValuesMarketplace) && typ != string(types.ProductCodeValuesDevpay)) {
+			panic(fmt.Sprintf("ec2test: LaunchSpec.ProductCodes: %+v needs an ID and the type marketplace or devpay", pc))
+		}
+		c.productCodes = append(c.productCodes, productCode{id: pc.ID, typ: typ})
+	}
+	if spec.IPv4PrefixCount < 0 || spec.IPv6PrefixCount < 0 || spec.IPv4PrefixCount > maxPrefixesPerNIC || spec.IPv6PrefixCount > maxPrefixesPerNIC {
+		panic(fmt.Sprintf("ec2test: LaunchSpec prefix counts must be between 0 and %d", maxPrefixesPerNIC))
+	}
+	if spec.IPv4PrefixCount > 0 || spec.IPv6PrefixCount > 0 {
+		c.nics = []nicSpec{{deviceIndex: 0, deleteOnTermination: true,
+			ipv4PrefixCount: spec.IPv4PrefixCount, ipv6PrefixCount: spec.IPv6PrefixCount}}
+	}
 	if spec.IAMInstanceProfileARN != "" {
 		c.iamARN = spec.IAMInstanceProfileARN
 		c.iamID = "AIPA" + strings.ToUpper(hexID("", mix(s.idSalt^uint64(len(spec.IAMInstanceProfileARN))))[1:])
@@ -238,15 +339,61 @@ func (s *Server) Launch(spec LaunchSpec) []string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ins, err := s.launchLocked(&lr, s.now())
-	if err != nil {
-		panic("ec2test: Launch: " + err.Error())
+	now := s.now()
+	parts := []launchRequest{lr}
+	if nz := len(s.cfg.azs); lr.az == "" && lr.subnetID == "" && lr.count > 1 && nz > 1 {
+		// Instance i goes to zone rr+i, as when each instance was placed
+		// in turn; the instances of a zone form one launch.
+		parts = parts[:0]
+		for z := 0; z < nz && z < lr.count; z++ {
+			part := lr
+			part.az = s.cfg.azs[(s.rr+z)%nz]
+			part.count = (lr.count - z + nz - 1) / nz
+			parts = append(parts, part)
+		}
+		s.rr += lr.count
 	}
-	ids := make([]string, len(ins))
-	for i, in := range ins {
-		ids[i] = in.id
+	ids := make([]string, 0, lr.count)
+	for i := range parts {
+		ins, err := s.launchLocked(&parts[i], now)
+		if err != nil {
+			panic("ec2test: Launch: " + err.Error())
+		}
+		for _, in := range ins {
+			ids = append(ids, in.id)
+		}
 	}
 	return ids
+}
+
+// AddSubnet makes a subnet known to the server, so RunInstances accepts
+// its ID (an unknown subnet ID fails with InvalidSubnetID.NotFound, as in
+// EC2) and Launch places instances in it with its settings. The server's
+// default subnets, one per zone, exist from the start. AddSubnet panics
+// on a malformed ID, an unknown zone or a subnet ID that is already
+// known, since that is a mistake in the test.
+func (s *Server) AddSubnet(sn Subnet) {
+	if !validPrefixedID(sn.ID, "subnet-") {
+		panic(fmt.Sprintf("ec2test: AddSubnet: %q is not a subnet ID", sn.ID))
+	}
+	az := sn.AvailabilityZone
+	if az == "" {
+		az = s.cfg.azs[0]
+	}
+	if !s.knownZone(az) {
+		panic(fmt.Sprintf("ec2test: AddSubnet: unknown zone %q", az))
+	}
+	vpc := sn.VPCID
+	if vpc == "" {
+		vpc = s.defaultVPC
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.subnets[sn.ID]; ok {
+		panic(fmt.Sprintf("ec2test: AddSubnet: subnet %s exists", sn.ID))
+	}
+	s.subnets[sn.ID] = &subnet{id: sn.ID, vpcID: vpc, az: az, mapPublic: sn.MapPublicIPOnLaunch,
+		outpostARN: sn.OutpostARN, coipPool: sn.CustomerOwnedIPv4Pool}
 }
 
 func parseIPv4(s string) (uint32, error) {
@@ -276,8 +423,10 @@ func (s *Server) knownZone(az string) bool {
 	return false
 }
 
-// subnetFor returns the subnet for an instance of lr, creating the
-// subnet on first sight. It needs the write lock.
+// subnetFor returns the subnet of a launch. Launch creates an unknown
+// subnet on first sight; RunInstances fails with
+// InvalidSubnetID.NotFound. Without a subnet, the launch goes to the
+// requested zone, or to the next zone in turn. It needs the write lock.
 func (s *Server) subnetFor(lr *launchRequest) (*subnet, *apiError) {
 	if lr.subnetID != "" {
 		if sn, ok := s.subnets[lr.subnetID]; ok {
@@ -287,6 +436,9 @@ func (s *Server) subnetFor(lr *launchRequest) (*subnet, *apiError) {
 			}
 			return sn, nil
 		}
+		if lr.viaAPI {
+			return nil, errf(http.StatusBadRequest, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", lr.subnetID)
+		}
 		az := lr.az
 		if az == "" {
 			az = s.nextZone()
@@ -295,7 +447,7 @@ func (s *Server) subnetFor(lr *launchRequest) (*subnet, *apiError) {
 		if vpc == "" {
 			vpc = s.defaultVPC
 		}
-		sn := &subnet{id: lr.subnetID, vpcID: vpc, az: az, base: s.subnetBase(len(s.subnets))}
+		sn := &subnet{id: lr.subnetID, vpcID: vpc, az: az}
 		s.subnets[sn.id] = sn
 		return sn, nil
 	}
@@ -310,15 +462,9 @@ func (s *Server) subnetFor(lr *launchRequest) (*subnet, *apiError) {
 	if sn, ok := s.subnets[id]; ok {
 		return sn, nil
 	}
-	sn := &subnet{id: id, vpcID: lr.vpcID, az: az, base: s.subnetBase(len(s.subnets))}
+	sn := &subnet{id: id, vpcID: lr.vpcID, az: az}
 	s.subnets[id] = sn
 	return sn, nil
-}
-
-// subnetBase gives the n-th subnet a /12 of 10.0.0.0/8, so even 100,000
-// instances in one subnet get distinct addresses.
-func (s *Server) subnetBase(n int) uint32 {
-	return 10<<24 | uint32(n%16)<<20 | 4
 }
 
 func (s *Server) nextZone() string {
@@ -345,16 +491,53 @@ func (s *Server) newID(prefix string) string {
 	}
 }
 
-// launchLocked creates the instances of lr. It needs the write lock.
+// launchLocked creates the instances of lr, all in one subnet and one
+// reservation, as one RunInstances call does. It needs the write lock.
 func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *apiError) {
 	s.purgeLocked(now)
 	if lr.az != "" && !s.knownZone(lr.az) {
 		return nil, badParam("Invalid availability zone: [%s]", lr.az)
 	}
 	s.applyDefaults(&lr.cfg)
+	sn, err := s.subnetFor(lr)
+	if err != nil {
+		return nil, err
+	}
 	cfg := new(launchConfig)
 	*cfg = lr.cfg
-	res := &reservation{id: s.newID("r-"), ownerID: cfg.ownerID}
+	if sn.outpostARN != "" {
+		cfg.outpostARN = sn.outpostARN
+	}
+	wantPublic := sn.mapPublic
+	if lr.publicIP != nil {
+		wantPublic = *lr.publicIP
+	}
+	cfg.publicIP = wantPublic || cfg.elasticIP
+	// Addresses: interface k of an instance has privateIP+k; its
+	// allocated IPv4 prefixes are /28 blocks after them.
+	nAddr := uint32(len(cfg.nics))
+	nPrefix := uint32(0)
+	for _, n := range cfg.nics {
+		if len(n.ipv4Prefixes) == 0 {
+			nPrefix += uint32(n.ipv4PrefixCount)
+		}
+	}
+	if lr.privateIP != 0 {
+		for k := uint32(0); k < nAddr; k++ {
+			if s.addressInUse(lr.privateIP+k, now) {
+				return nil, errf(http.StatusBadRequest, "InvalidIPAddress.InUse", "Address %s is in use.", ipString(lr.privateIP+k))
+			}
+		}
+	}
+	perInstance := 16*nPrefix + 15
+	if lr.privateIP == 0 {
+		perInstance += nAddr
+	}
+	if !s.addressesFit(sn, lr.count, perInstance) {
+		return nil, errf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet",
+			"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sn.id)
+	}
+	res := &reservation{id: s.newID("r-"), ownerID: cfg.ownerID, requesterID: lr.requesterID}
 	lt := lr.launchTime
 	if lt.IsZero() {
 		lt = now.Truncate(time.Second)
@@ -367,10 +550,6 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 	slab := make([]instance, lr.count)
 	var delay = s.cfg.transition
 	for i := 0; i < lr.count; i++ {
-		sn, err := s.subnetFor(lr)
-		if err != nil {
-			return nil, err
-		}
 		in := &slab[i]
 		*in = instance{
 			seq:         s.nextSeq,
@@ -389,15 +568,15 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 		s.nextSeq++
 		if lr.privateIP != 0 {
 			in.privateIP = lr.privateIP
+			for k := uint32(0); k < nAddr; k++ {
+				s.explicitIPs[lr.privateIP+k] = in
+			}
 		} else {
-			in.privateIP = sn.base + sn.next
-			sn.next += uint32(len(cfg.nics))
+			in.privateIP = s.allocAddrs(sn, nAddr, 1)
 		}
-		wantPublic := sn.isDefault
-		if lr.publicIP != nil {
-			wantPublic = *lr.publicIP
+		if nPrefix > 0 {
+			in.prefixBase = s.allocAddrs(sn, 16*nPrefix, 16)
 		}
-		cfg.publicIP = wantPublic
 		switch lr.initial {
 		case stRunning:
 			if lr.viaAPI {
@@ -413,7 +592,7 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 			in.st, in.everRan, in.userCause, in.userAt, in.termAt = stTerminated, true, true, lt, now.UnixNano()
 			s.terminated++
 		}
-		if wantPublic && (in.st == stPending || in.st == stRunning) {
+		if (wantPublic && (in.st == stPending || in.st == stRunning)) || (cfg.elasticIP && in.st != stTerminated) {
 			in.publicIP = s.allocPublic()
 		}
 		if lr.monitoring {
@@ -475,6 +654,11 @@ func (s *Server) purgeLocked(now time.Time) {
 			}
 		}
 		if in.removed {
+			for k := range in.cfg.nics {
+				if s.explicitIPs[in.privateIP+uint32(k)] == in {
+					delete(s.explicitIPs, in.privateIP+uint32(k))
+				}
+			}
 			continue
 		}
 		if in.state(now) == stTerminated || (in.st == stShuttingDown) {
@@ -485,431 +669,9 @@ func (s *Server) purgeLocked(now time.Time) {
 	clear(s.list[len(keep):])
 	s.list = keep
 	s.removed = 0
-	for tok, ins := range s.clientTokens {
-		if ins[0].removed {
+	for tok, e := range s.clientTokens {
+		if e.ins[0].removed {
 			delete(s.clientTokens, tok)
 		}
 	}
-}
-
-// --- RunInstances ---
-
-var instanceTypeRE = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
-
-func (s *Server) runInstances(r *request, x *xw, reqID string) *apiError {
-	lr, err := s.parseRunInstances(r)
-	if err != nil {
-		return err
-	}
-	dry, err := r.boolParam("DryRun")
-	if err != nil {
-		return err
-	}
-	if err := s.authorize("RunInstances", nil, dry); err != nil {
-		return err
-	}
-	now := s.now()
-	s.mu.Lock()
-	var ins []*instance
-	if tok := lr.cfg.clientToken; tok != "" {
-		ins = s.clientTokens[tok]
-	}
-	if ins == nil && s.cfg.limit > 0 {
-		room := s.cfg.limit - s.liveLocked(now)
-		if room < lr.minCount {
-			s.mu.Unlock()
-			return errf(http.StatusBadRequest, "InstanceLimitExceeded",
-				"Your quota allows for %d more running instance(s). You requested at least %d.", max(room, 0), lr.minCount)
-		}
-		lr.count = min(lr.count, room)
-	}
-	if ins == nil {
-		ins, err = s.launchLocked(lr, now)
-		if err != nil {
-			s.mu.Unlock()
-			return err
-		}
-		if tok := lr.cfg.clientToken; tok != "" {
-			s.clientTokens[tok] = ins
-		}
-	}
-	// The answer shows the instances as launched: at an instant before
-	// their first transition is due.
-	items := s.renderItems(ins, now.Add(-1))
-	res := ins[0].res
-	s.mu.Unlock()
-	defer items.free()
-
-	x.b = slices.Grow(x.b, items.totalLen()+1024)
-	x.header("RunInstances", reqID)
-	x.elem("reservationId", res.id)
-	x.elem("ownerId", res.ownerID)
-	x.raw("<groupSet/>")
-	x.open("instancesSet")
-	for i := range ins {
-		x.b = append(x.b, items.item(i)...)
-	}
-	x.close("instancesSet")
-	x.footer("RunInstances")
-	return nil
-}
-
-// parseRunInstances validates a RunInstances request.
-func (s *Server) parseRunInstances(r *request) (*launchRequest, *apiError) {
-	minC, okMin, err := r.intParam("MinCount")
-	if err != nil {
-		return nil, err
-	}
-	maxC, okMax, err := r.intParam("MaxCount")
-	if err != nil {
-		return nil, err
-	}
-	if !okMin {
-		return nil, missingParam("MinCount")
-	}
-	if !okMax {
-		return nil, missingParam("MaxCount")
-	}
-	if minC < 1 {
-		return nil, badParam("Value (%d) for parameter minCount is invalid. Expected a value of at least 1.", minC)
-	}
-	if maxC < minC {
-		return nil, badParam("Value (%d) for parameter maxCount is invalid. Expected a value of at least minCount (%d).", maxC, minC)
-	}
-	if minC > maxLaunchCount {
-		return nil, errf(http.StatusBadRequest, "InstanceLimitExceeded",
-			"You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type.", minC, maxLaunchCount)
-	}
-	lr := &launchRequest{count: min(maxC, maxLaunchCount), minCount: minC, viaAPI: true, initial: stRunning}
-	c := &lr.cfg
-	c.imageID = r.get("ImageId")
-	if c.imageID == "" {
-		return nil, missingParam("ImageId")
-	}
-	if !validPrefixedID(c.imageID, "ami-") {
-		return nil, errf(http.StatusBadRequest, "InvalidAMIID.Malformed", "Invalid id: %q (expecting \"ami-...\")", c.imageID)
-	}
-	if t := r.get("InstanceType"); t != "" {
-		if !instanceTypeRE.MatchString(t) {
-			return nil, badParam("Invalid value '%s' for InstanceType.", t)
-		}
-		c.instanceType = t
-	}
-	c.keyName = r.get("KeyName")
-	c.kernelID = r.get("KernelId")
-	c.ramdiskID = r.get("RamdiskId")
-	c.userData = r.get("UserData")
-	c.clientToken = r.get("ClientToken")
-	c.enaSupport = true
-	c.sourceDestCheck = true
-	if v := r.get("InstanceInitiatedShutdownBehavior"); v != "" {
-		if v != "stop" && v != "terminate" {
-			return nil, badParam("Value (%s) for parameter instanceInitiatedShutdownBehavior is invalid. Expected: 'stop' or 'terminate'.", v)
-		}
-		c.shutdownBehavior = v
-	}
-	bools := []struct {
-		name string
-		dst  *bool
-	}{
-		{"DisableApiTermination", &lr.protTerm},
-		{"DisableApiStop", &lr.protStop},
-		{"EbsOptimized", &c.ebsOptimized},
-		{"Monitoring.Enabled", &lr.monitoring},
-		{"HibernationOptions.Configured", &c.hibernation},
-		{"EnclaveOptions.Enabled", &c.enclave},
-		{"PrivateDnsNameOptions.EnableResourceNameDnsARecord", &c.dnsA},
-		{"PrivateDnsNameOptions.EnableResourceNameDnsAAAARecord", &c.dnsAAAA},
-	}
-	for _, b := range bools {
-		v, err := r.boolParam(b.name)
-		if err != nil {
-			return nil, err
-		}
-		*b.dst = v
-	}
-	// Placement.
-	p := r.sub("Placement")
-	lr.az = p.get("AvailabilityZone")
-	c.placementGroup = p.get("GroupName")
-	c.hostID = p.get("HostId")
-	c.affinity = p.get("Affinity")
-	if t := p.get("Tenancy"); t != "" {
-		switch t {
-		case "default", "dedicated", "host":
-		default:
-			return nil, badParam("Value (%s) for parameter tenancy is invalid. Expected: 'default', 'dedicated' or 'host'.", t)
-		}
-		c.tenancy = t
-	}
-	if n, ok, err := p.intParam("PartitionNumber"); err != nil {
-		return nil, err
-	} else if ok {
-		c.partition = int32(n)
-	}
-	if lr.az != "" && !s.knownZone(lr.az) {
-		return nil, badParam("Invalid availability zone: [%s]", lr.az)
-	}
-	// Network.
-	lr.subnetID = r.get("SubnetId")
-	nicIdx := r.indexes("NetworkInterface")
-	if lr.subnetID != "" && len(nicIdx) > 0 {
-		return nil, errf(http.StatusBadRequest, "InvalidParameterCombination",
-			"Network interfaces and an instance-level subnet ID may not be specified on the same request")
-	}
-	groupIDs := r.list("SecurityGroupId")
-	for _, n := range nicIdx {
-		nr := r.sub("NetworkInterface." + strconv.Itoa(n))
-		var ns nicSpec
-		di, ok, err := nr.intParam("DeviceIndex")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			di = len(c.nics)
-		}
-		ns.deviceIndex = int32(di)
-		if ci, ok, err := nr.intParam("NetworkCardIndex"); err != nil {
-			return nil, err
-		} else if ok {
-			ns.networkCardIndex = int32(ci)
-		}
-		ns.description = nr.get("Description")
-		ns.deleteOnTermination = true
-		if nr.has("DeleteOnTermination") {
-			v, err := nr.boolParam("DeleteOnTermination")
-			if err != nil {
-				return nil, err
-			}
-			ns.deleteOnTermination = v
-		}
-		if cnt, ok, err := nr.intParam("Ipv6AddressCount"); err != nil {
-			return nil, err
-		} else if ok {
-			if err := checkIPv6Count(cnt); err != nil {
-				return nil, err
-			}
-			ns.ipv6Count = cnt
-		}
-		if di == 0 {
-			if sn := nr.get("SubnetId"); sn != "" {
-				lr.subnetID = sn
-			}
-			if nr.has("AssociatePublicIpAddress") {
-				v, err := nr.boolParam("AssociatePublicIpAddress")
-				if err != nil {
-					return nil, err
-				}
-				lr.publicIP = &v
-			}
-			if ip := nr.get("PrivateIpAddress"); ip != "" {
-				a, err := parseIPv4(ip)
-				if err != nil {
-					return nil, badParam("Invalid value '%s' for PrivateIpAddress.", ip)
-				}
-				lr.privateIP = a
-			}
-			groupIDs = append(groupIDs, nr.list("SecurityGroupId")...)
-		}
-		c.nics = append(c.nics, ns)
-	}
-	if len(c.nics) > maxNICs {
-		return nil, badParam("An instance can have at most %d network interfaces", maxNICs)
-	}
-	sort.SliceStable(c.nics, func(i, j int) bool { return c.nics[i].deviceIndex < c.nics[j].deviceIndex })
-	if len(c.nics) > 0 && c.nics[0].deviceIndex != 0 {
-		return nil, badParam("A network interface with device index 0 is required")
-	}
-	if lr.subnetID != "" && !validPrefixedID(lr.subnetID, "subnet-") {
-		return nil, errf(http.StatusBadRequest, "InvalidSubnetID.Malformed", "Invalid id: %q (expecting \"subnet-...\")", lr.subnetID)
-	}
-	if ip := r.get("PrivateIpAddress"); ip != "" {
-		a, err := parseIPv4(ip)
-		if err != nil {
-			return nil, badParam("Invalid value '%s' for PrivateIpAddress.", ip)
-		}
-		lr.privateIP = a
-	}
-	if lr.privateIP != 0 && lr.count > 1 {
-		return nil, errf(http.StatusBadRequest, "InvalidParameterCombination",
-			"A private IP address may only be specified when launching a single instance")
-	}
-	if cnt, ok, err := r.intParam("Ipv6AddressCount"); err != nil {
-		return nil, err
-	} else if ok && cnt != 0 {
-		if err := checkIPv6Count(cnt); err != nil {
-			return nil, err
-		}
-		if len(c.nics) == 0 {
-			c.nics = []nicSpec{{deviceIndex: 0, deleteOnTermination: true}}
-		}
-		c.nics[0].ipv6Count = cnt
-	}
-	for _, id := range groupIDs {
-		if !validPrefixedID(id, "sg-") {
-			return nil, errf(http.StatusBadRequest, "InvalidGroupId.Malformed", "Invalid id: %q (expecting \"sg-...\")", id)
-		}
-		c.groups = append(c.groups, s.groupByID(id))
-	}
-	for _, name := range r.list("SecurityGroup") {
-		if name == "default" {
-			c.groups = append(c.groups, s.defaultGroup)
-			continue
-		}
-		c.groups = append(c.groups, group{id: hexID("sg-", mix(s.idSalt^hashString(name))), name: name})
-	}
-	// Instance profile.
-	if arn := r.get("IamInstanceProfile.Arn"); arn != "" {
-		c.iamARN = arn
-	} else if name := r.get("IamInstanceProfile.Name"); name != "" {
-		c.iamARN = "arn:aws:iam::" + s.cfg.accountID + ":instance-profile/" + name
-	}
-	if c.iamARN != "" {
-		c.iamID = "AIPA" + strings.ToUpper(hexID("", mix(s.idSalt^hashString(c.iamARN)))[1:])
-	}
-	// Metadata options.
-	md := r.sub("MetadataOptions")
-	enums := []struct {
-		name  string
-		dst   *string
-		allow []string
-	}{
-		{"HttpEndpoint", &c.mdHTTPEndpoint, []string{"enabled", "disabled"}},
-		{"HttpTokens", &c.mdHTTPTokens, []string{"optional", "required"}},
-		{"HttpProtocolIpv6", &c.mdHTTPProtocolIPv6, []string{"enabled", "disabled"}},
-		{"InstanceMetadataTags", &c.mdTags, []string{"enabled", "disabled"}},
-	}
-	for _, e := range enums {
-		if v := md.get(e.name); v != "" {
-			if !contains(e.allow, v) {
-				return nil, badParam("Value (%s) for parameter MetadataOptions.%s is invalid. Expected one of: %s.", v, e.name, strings.Join(e.allow, ", "))
-			}
-			*e.dst = v
-		}
-	}
-	if n, ok, err := md.intParam("HttpPutResponseHopLimit"); err != nil {
-		return nil, err
-	} else if ok {
-		if n < 1 || n > 64 {
-			return nil, badParam("Value (%d) for parameter MetadataOptions.HttpPutResponseHopLimit is invalid. Expected a value between 1 and 64.", n)
-		}
-		c.mdHopLimit = int32(n)
-	}
-	// CPU, capacity reservation, maintenance, DNS names, bandwidth.
-	if n, ok, err := r.intParam("CpuOptions.CoreCount"); err != nil {
-		return nil, err
-	} else if ok {
-		c.cpuCores = int32(n)
-	}
-	if n, ok, err := r.intParam("CpuOptions.ThreadsPerCore"); err != nil {
-		return nil, err
-	} else if ok {
-		c.cpuThreads = int32(n)
-	}
-	c.crPreference = r.get("CapacityReservationSpecification.CapacityReservationPreference")
-	c.crTargetID = r.get("CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationId")
-	c.crTargetARN = r.get("CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationResourceGroupArn")
-	if c.crTargetID != "" {
-		c.capacityReservationID = c.crTargetID
-	}
-	c.autoRecovery = r.get("MaintenanceOptions.AutoRecovery")
-	c.hostnameType = r.get("PrivateDnsNameOptions.HostnameType")
-	c.bandwidthWeighting = r.get("NetworkPerformanceOptions.BandwidthWeighting")
-	if mt := r.get("InstanceMarketOptions.MarketType"); mt != "" {
-		c.lifecycle = mt
-	}
-	// Block devices.
-	for _, n := range r.indexes("BlockDeviceMapping") {
-		br := r.sub("BlockDeviceMapping." + strconv.Itoa(n))
-		name := br.get("DeviceName")
-		if name == "" {
-			return nil, missingParam("BlockDeviceMapping." + strconv.Itoa(n) + ".DeviceName")
-		}
-		if br.has("NoDevice") {
-			continue
-		}
-		bd := blockDevice{deviceName: name, deleteOnTermination: true}
-		if br.has("Ebs.DeleteOnTermination") {
-			v, err := br.boolParam("Ebs.DeleteOnTermination")
-			if err != nil {
-				return nil, err
-			}
-			bd.deleteOnTermination = v
-		}
-		if strings.HasPrefix(br.get("VirtualName"), "ephemeral") {
-			continue
-		}
-		c.blockDevices = append(c.blockDevices, bd)
-	}
-	if len(c.blockDevices) > maxBlockDevices {
-		return nil, badParam("An instance can have at most %d block device mappings", maxBlockDevices)
-	}
-	// Tags.
-	for _, n := range r.indexes("TagSpecification") {
-		ts := r.sub("TagSpecification." + strconv.Itoa(n))
-		rt := ts.get("ResourceType")
-		tags, err := ts.tags("Tag")
-		if err != nil {
-			return nil, err
-		}
-		if err := validateTags(tags, true); err != nil {
-			return nil, err
-		}
-		switch rt {
-		case "instance":
-			lr.tags = append(lr.tags, tags...)
-		case "network-interface":
-			c.eniTags = append(c.eniTags, tags...)
-		case "volume", "spot-instances-request", "elastic-gpu":
-		default:
-			return nil, badParam("'%s' is not a valid taggable resource type for this operation.", rt)
-		}
-	}
-	if len(lr.tags) > maxTags || len(c.eniTags) > maxTags {
-		return nil, errf(http.StatusBadRequest, "TagLimitExceeded", "The maximum number of tags per resource is %d", maxTags)
-	}
-	return lr, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// validateTags checks tag keys and values as EC2 does. With unique, a key
-// may appear only once.
-func validateTags(tags []tag, unique bool) *apiError {
-	seen := map[string]bool{}
-	for _, t := range tags {
-		switch {
-		case t.key == "":
-			return badParam("Tag key must not be empty")
-		case len([]rune(t.key)) > 127:
-			return badParam("Tag key exceeds the maximum length of 127 characters")
-		case len([]rune(t.value)) > 256:
-			return badParam("Tag value exceeds the maximum length of 256 characters")
-		case strings.HasPrefix(strings.ToLower(t.key), "aws:"):
-			return badParam("Tag keys starting with 'aws:' are reserved for internal use")
-		}
-		if unique && seen[t.key] {
-			return badParam("Duplicate tag key '%s' specified", t.key)
-		}
-		seen[t.key] = true
-	}
-	return nil
-}
-
-// authorize applies the deny hook, then DryRun.
-func (s *Server) authorize(action string, ids []string, dryRun bool) *apiError {
-	if s.cfg.deny != nil && s.cfg.deny(action, ids) {
-		return errf(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation.")
-	}
-	if dryRun {
-		return errf(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
-	}
-	return nil
 }

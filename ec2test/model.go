@@ -60,13 +60,18 @@ type tag struct{ key, value string }
 // group is a security group reference.
 type group struct{ id, name string }
 
-// subnet is what the server knows about a subnet: its VPC, its zone and
-// the next private address it hands out.
+// subnet is what the server knows about a subnet: its VPC, its zone, how
+// its instances are addressed, and the block of private addresses it
+// hands out from.
 type subnet struct {
 	id, vpcID, az string
 	isDefault     bool
-	base          uint32 // first usable address
-	next          uint32 // offset of the next address to hand out
+	mapPublic     bool   // instances get a public address by default
+	outpostARN    string // the Outpost the subnet is on
+	coipPool      string // customer-owned address pool mapped on launch
+	// cur and end delimit the free addresses of the subnet's current
+	// block; end is 0 until the subnet has a block.
+	cur, end uint32
 }
 
 // reservation is the unit RunInstances creates.
@@ -89,6 +94,9 @@ type nicSpec struct {
 	description         string
 	deleteOnTermination bool
 	ipv6Count           int
+	// Delegated prefixes: a number to assign, or explicit prefixes.
+	ipv4PrefixCount, ipv6PrefixCount int
+	ipv4Prefixes, ipv6Prefixes       []string
 }
 
 // productCode is an AMI product code.
@@ -137,6 +145,8 @@ type launchConfig struct {
 	nics                           []nicSpec
 	eniTags                        []tag
 	publicIP                       bool
+	elasticIP, carrierIP           bool
+	operatorPrincipal              string
 	ownerID                        string
 }
 
@@ -157,6 +167,7 @@ type instance struct {
 	az          string
 	launchIndex int32
 	privateIP   uint32 // address of network interface 0; interface k has privateIP+k
+	prefixBase  uint32 // first address of the instance's allocated IPv4 prefixes
 	publicIP    uint32 // 0 when the instance has no public address
 	launchTime  time.Time
 	visibleAt   int64 // unix nanoseconds; hidden before
@@ -289,6 +300,9 @@ const (
 	kindMAC
 	kindIPv6
 	kindSpot
+	kindIPv6Prefix
+	kindEIPAlloc
+	kindEIPAssoc
 )
 
 func (s *Server) eniID(in *instance, k int) string {
@@ -326,6 +340,86 @@ func (s *Server) macAddress(in *instance, k int) string {
 func (s *Server) ipv6Address(in *instance, nic, k int) string {
 	v := s.derived(in, kindIPv6, nic<<8|k)
 	return fmt.Sprintf("2600:1f18:%x:%x:%x:%x:%x:%x", uint16(in.seq>>16)&0xff, uint16(in.seq), uint16(v>>48), uint16(v>>32), uint16(v>>16), uint16(v))
+}
+
+// ipv4Prefixes returns the IPv4 prefixes delegated to network interface
+// k: the explicit ones, or /28 blocks from the instance's allocation.
+func (s *Server) ipv4Prefixes(in *instance, k int) []string {
+	nics := in.cfg.nics
+	if len(nics[k].ipv4Prefixes) > 0 {
+		return nics[k].ipv4Prefixes
+	}
+	if nics[k].ipv4PrefixCount == 0 {
+		return nil
+	}
+	off := 0
+	for j := 0; j < k; j++ {
+		if len(nics[j].ipv4Prefixes) == 0 {
+			off += nics[j].ipv4PrefixCount
+		}
+	}
+	out := make([]string, nics[k].ipv4PrefixCount)
+	for j := range out {
+		out[j] = ipString(in.prefixBase+uint32(16*(off+j))) + "/28"
+	}
+	return out
+}
+
+// ipv6Prefixes returns the IPv6 prefixes delegated to network interface k:
+// the explicit ones, or /80 prefixes derived from the instance.
+func (s *Server) ipv6Prefixes(in *instance, k int) []string {
+	n := in.cfg.nics[k]
+	if len(n.ipv6Prefixes) > 0 {
+		return n.ipv6Prefixes
+	}
+	out := make([]string, n.ipv6PrefixCount)
+	for j := range out {
+		v := s.derived(in, kindIPv6Prefix, k<<8|j)
+		out[j] = fmt.Sprintf("2600:1f18:%x:%x:%x::/80", uint16(in.seq>>16)&0xff|0x100, uint16(v>>16), uint16(v))
+	}
+	return out
+}
+
+// carrierIP returns the carrier address of the instance's primary
+// interface (0 when it has none), from 155.146.0.0/16.
+func carrierIP(in *instance) uint32 {
+	if !in.cfg.carrierIP {
+		return 0
+	}
+	return 155<<24 | 146<<16 | uint32(in.seq%0xfffe+1)
+}
+
+// customerOwnedIP returns the customer-owned address of the instance's
+// primary interface (0 when its subnet maps none), from 100.64.0.0/10.
+func customerOwnedIP(in *instance) uint32 {
+	if in.sub.coipPool == "" {
+		return 0
+	}
+	return 100<<24 | 64<<16 | uint32(in.seq%(1<<22-2)+1)
+}
+
+// hasAssociation reports whether the primary interface has an address
+// association (public, carrier or customer-owned address).
+func hasAssociation(in *instance) bool {
+	return in.publicIP != 0 || in.cfg.carrierIP || in.sub.coipPool != ""
+}
+
+// ipOwner is the owner of the associated address: the account for an
+// Elastic IP address, amazon otherwise.
+func ipOwner(in *instance) string {
+	if in.cfg.elasticIP && in.publicIP != 0 {
+		return in.cfg.ownerID
+	}
+	return "amazon"
+}
+
+// elasticIPIDs returns the allocation and association IDs of the
+// instance's Elastic IP address ("" when it has none).
+func (s *Server) elasticIPIDs(in *instance) (allocation, association string) {
+	if !in.cfg.elasticIP || in.publicIP == 0 {
+		return "", ""
+	}
+	return hexID("eipalloc-", s.derived(in, kindEIPAlloc, 0)), hexID("eipassoc-", s.derived(in, kindEIPAssoc, 0))
 }
 
 func ipString(a uint32) string {

@@ -38,8 +38,14 @@ func defaultConfig() config {
 
 // Faults describes the failures a server injects. The zero value injects
 // nothing. Faults are decided per request with the server's seeded random
-// source, before the request is processed: a request that fails by fault
-// has no effect.
+// source, in the order requests arrive, before the request is processed.
+//
+// Latency, ThrottleRate and ServerErrorRate act before the request is
+// processed: a request that fails by one of them has no effect.
+// ResponseLatency and DropResponseRate act after it was processed: the
+// request takes effect, and only its answer is late or lost, as when a
+// connection to EC2 breaks after EC2 acted. They let tests check how a
+// program reconciles calls whose outcome it never learned.
 type Faults struct {
 	// Latency is slept before each affected request is processed. If the
 	// client gives up during the sleep, the request has no effect.
@@ -50,6 +56,18 @@ type Faults struct {
 	// ServerErrorRate is the probability (0..1) that a request is
 	// answered with 500 InternalError.
 	ServerErrorRate float64
+	// ResponseLatency holds each affected answer back for this long after
+	// the request was processed. If the client gives up during the wait,
+	// the request keeps its effect and the answer is never sent.
+	ResponseLatency time.Duration
+	// DropResponseRate is the probability (0..1) that a request is
+	// processed and its answer then dropped: the server closes the
+	// connection without answering, so the client sees a transport error
+	// (and the SDK's retryer may send the request again). When a
+	// ResponseLatency applies too, the connection is closed after it.
+	// Called directly rather than through a net/http server, ServeHTTP
+	// drops an answer by panicking with http.ErrAbortHandler.
+	DropResponseRate float64
 	// Actions limits the faults to these action names (such as
 	// "TerminateInstances"). Empty means every action.
 	Actions []string
@@ -61,7 +79,8 @@ func (f *Faults) appliesTo(action string) bool {
 }
 
 func (f *Faults) active() bool {
-	return f.Latency > 0 || f.ThrottleRate > 0 || f.ServerErrorRate > 0
+	return f.Latency > 0 || f.ThrottleRate > 0 || f.ServerErrorRate > 0 ||
+		f.ResponseLatency > 0 || f.DropResponseRate > 0
 }
 
 // WithSeed makes identifiers, request IDs and fault decisions
@@ -81,6 +100,21 @@ func WithThrottleRate(p float64) Option { return func(c *config) { c.faults.Thro
 // WithServerErrorRate answers the given fraction (0..1) of requests with
 // 500 InternalError.
 func WithServerErrorRate(p float64) Option { return func(c *config) { c.faults.ServerErrorRate = p } }
+
+// WithResponseLatency holds every answer back for d after its request
+// was processed. A request whose client gives up during the wait keeps
+// its effect; only the answer is lost. Use [Faults.Actions] through
+// [Server.SetFaults] to limit it to some actions.
+func WithResponseLatency(d time.Duration) Option {
+	return func(c *config) { c.faults.ResponseLatency = d }
+}
+
+// WithDropResponseRate processes the given fraction (0..1) of requests
+// and then closes their connection without an answer: the request takes
+// effect but the client sees a transport error.
+func WithDropResponseRate(p float64) Option {
+	return func(c *config) { c.faults.DropResponseRate = p }
+}
 
 // WithEventualConsistency hides newly launched instances for d: during
 // that time DescribeInstances does not list them and actions naming them

@@ -86,7 +86,7 @@ func TestPaging10k(t *testing.T) {
 func TestPageSplitsReservation(t *testing.T) {
 	s := NewServer()
 	defer s.Close()
-	ids := s.Launch(LaunchSpec{Count: 7})
+	ids := s.Launch(LaunchSpec{Count: 7, AvailabilityZone: "us-east-1a"})
 	c := s.Client()
 	got, tok, res := fetchPage(t, c, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5)})
 	require.Equal(t, ids[:5], got)

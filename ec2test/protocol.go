@@ -202,23 +202,82 @@ func (r *request) list(prefix string) []string {
 	return out
 }
 
-// tags parses a list of Key/Value pairs under prefix (Tag.N.Key, ...).
-func (r *request) tags(prefix string) ([]tag, *apiError) {
-	var out []tag
-	for _, n := range r.indexes(prefix) {
-		p := prefix + "." + strconv.Itoa(n) + "."
-		k, hasKey := r.params[p+"Key"]
+// tagList parses a list of Key/Value pairs under prefix (Tag.N.Key,
+// Tag.N.Value). A list longer than a resource's tag limit fails with
+// TagLimitExceeded before its members are looked at.
+func (r *request) tagList(prefix string) ([]tag, *apiError) {
+	ms, ok := r.members(prefix, maxTags)
+	if !ok {
+		return nil, tagLimit()
+	}
+	out := make([]tag, 0, len(ms))
+	for _, m := range ms {
+		k, hasKey := m.r.params["Key"]
 		if !hasKey || len(k) == 0 {
-			return nil, badParam("Tag %d has no key: the parameter %sKey is required", n, p)
+			return nil, badParam("Tag %d has no key: the parameter %s.%d.Key is required", m.n, prefix, m.n)
 		}
-		out = append(out, tag{key: k[0], value: r.get(p + "Value")})
+		out = append(out, tag{key: k[0], value: m.r.get("Value")})
 	}
 	return out, nil
 }
 
-// sub is a view of the parameters under prefix+"." as a request of their
-// own, so nested structures parse with the same helpers.
-func (r *request) sub(prefix string) *request {
+func tagLimit() *apiError {
+	return errf(http.StatusBadRequest, "TagLimitExceeded", "The maximum number of tags per resource is %d", maxTags)
+}
+
+// member is one numbered member of a structured list parameter, such as
+// NetworkInterface.2: its index and its parameters without the prefix.
+type member struct {
+	n int
+	r *request
+}
+
+// members splits the parameters named prefix.N.rest by N in one pass over
+// the request, returning the members in ascending order of N, each with
+// its parameters renamed to rest. If more than limit distinct members are
+// present it stops and reports false, so an oversized list is rejected
+// before any work is spent on its members.
+func (r *request) members(prefix string, limit int) ([]member, bool) {
+	p := prefix + "."
+	var byN map[int]url.Values
+	for k, v := range r.params {
+		if !strings.HasPrefix(k, p) {
+			continue
+		}
+		rest := k[len(p):]
+		i := strings.IndexByte(rest, '.')
+		if i < 0 {
+			continue
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil || n <= 0 || strconv.Itoa(n) != rest[:i] {
+			continue
+		}
+		if byN == nil {
+			byN = map[int]url.Values{}
+		}
+		m, ok := byN[n]
+		if !ok {
+			if len(byN) == limit {
+				return nil, false
+			}
+			m = url.Values{}
+			byN[n] = m
+		}
+		m[rest[i+1:]] = v
+	}
+	out := make([]member, 0, len(byN))
+	for n, m := range byN {
+		out = append(out, member{n: n, r: &request{action: r.action, params: m}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].n < out[j].n })
+	return out, true
+}
+
+// prefixed returns the parameters under prefix+"." as a request of their
+// own (one pass over the request), so a nested structure such as
+// Placement parses with the same helpers.
+func (r *request) prefixed(prefix string) *request {
 	p := prefix + "."
 	out := url.Values{}
 	for k, v := range r.params {

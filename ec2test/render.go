@@ -79,9 +79,9 @@ type nicFixed struct {
 func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 	c := in.cfg
 	st := in.state(now)
-	nstr := 40 + 2*len(in.tags) + 2*len(c.groups) + 2*len(c.blockDevices) + 12*len(c.nics)
+	nstr := 48 + 2*len(in.tags) + 2*len(c.groups) + 2*len(c.blockDevices) + 12*len(c.nics)
 	for _, n := range c.nics {
-		nstr += n.ipv6Count
+		nstr += n.ipv6Count + n.ipv4PrefixCount + len(n.ipv4Prefixes) + n.ipv6PrefixCount + len(n.ipv6Prefixes)
 	}
 	a := newArena(nstr)
 	f := &fixed{lt: in.launchTime}
@@ -92,7 +92,10 @@ func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 	f.maint.AutoRecovery = types.InstanceAutoRecoveryState(c.autoRecovery)
 	f.monitoring.State = monNames[in.monitoring(now)]
 	f.npo.BandwidthWeighting = types.InstanceBandwidthWeighting(c.bandwidthWeighting)
-	f.op.Managed = a.b(false)
+	f.op.Managed = a.b(c.operatorPrincipal != "")
+	if c.operatorPrincipal != "" {
+		f.op.Principal = a.s(c.operatorPrincipal)
+	}
 	f.cpu = types.CpuOptions{CoreCount: a.i(c.cpuCores), ThreadsPerCore: a.i(c.cpuThreads)}
 	f.crs.CapacityReservationPreference = types.CapacityReservationPreference(c.crPreference)
 	f.md = types.InstanceMetadataOptionsResponse{
@@ -231,10 +234,18 @@ func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 	if in.publicIP != 0 {
 		out.PublicIpAddress = a.s(ipString(in.publicIP))
 		out.PublicDnsName = a.s(publicDNSName(in.az, in.publicIP))
+	}
+	if hasAssociation(in) {
 		f.assoc = types.InstanceNetworkInterfaceAssociation{
-			IpOwnerId:     a.s("amazon"),
+			IpOwnerId:     a.s(ipOwner(in)),
 			PublicDnsName: out.PublicDnsName,
 			PublicIp:      out.PublicIpAddress,
+		}
+		if ip := carrierIP(in); ip != 0 {
+			f.assoc.CarrierIp = a.s(ipString(ip))
+		}
+		if ip := customerOwnedIP(in); ip != 0 {
+			f.assoc.CustomerOwnedIp = a.s(ipString(ip))
 		}
 	}
 	bds := make([]types.EbsInstanceBlockDevice, len(c.blockDevices))
@@ -262,7 +273,7 @@ func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 			NetworkCardIndex:    a.i(n.networkCardIndex),
 			Status:              types.AttachmentStatusAttached,
 		}
-		nf[k].op.Managed = out.Operator.Managed
+		nf[k].op = *out.Operator
 		nf[k].pa[0] = types.InstancePrivateIpAddress{Primary: a.b(true), PrivateDnsName: dns, PrivateIpAddress: ip}
 		ni := types.InstanceNetworkInterface{
 			Attachment:         &nf[k].att,
@@ -281,9 +292,21 @@ func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 			Operator:           &nf[k].op,
 			PrivateIpAddresses: nf[k].pa[:],
 		}
-		if k == 0 && in.publicIP != 0 {
+		if k == 0 && hasAssociation(in) {
 			ni.Association = &f.assoc
 			nf[k].pa[0].Association = &f.assoc
+		}
+		if ps := s.ipv4Prefixes(in, k); len(ps) > 0 {
+			ni.Ipv4Prefixes = make([]types.InstanceIpv4Prefix, len(ps))
+			for j, p := range ps {
+				ni.Ipv4Prefixes[j].Ipv4Prefix = a.s(p)
+			}
+		}
+		if ps := s.ipv6Prefixes(in, k); len(ps) > 0 {
+			ni.Ipv6Prefixes = make([]types.InstanceIpv6Prefix, len(ps))
+			for j, p := range ps {
+				ni.Ipv6Prefixes[j].Ipv6Prefix = a.s(p)
+			}
 		}
 		if n.ipv6Count > 0 {
 			ni.Ipv6Addresses = make([]types.InstanceIpv6Address, n.ipv6Count)
@@ -576,6 +599,24 @@ func writeNIC(x *xw, n *types.InstanceNetworkInterface) {
 			x.close("item")
 		}
 		x.close("ipv6AddressesSet")
+	}
+	if len(n.Ipv4Prefixes) > 0 {
+		x.open("ipv4PrefixSet")
+		for _, p := range n.Ipv4Prefixes {
+			x.open("item")
+			x.str("ipv4Prefix", p.Ipv4Prefix)
+			x.close("item")
+		}
+		x.close("ipv4PrefixSet")
+	}
+	if len(n.Ipv6Prefixes) > 0 {
+		x.open("ipv6PrefixSet")
+		for _, p := range n.Ipv6Prefixes {
+			x.open("item")
+			x.str("ipv6Prefix", p.Ipv6Prefix)
+			x.close("item")
+		}
+		x.close("ipv6PrefixSet")
 	}
 	x.str("interfaceType", n.InterfaceType)
 	writeOperator(x, n.Operator)

@@ -10,8 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// richSubnet is the subnet of richInput: on an Outpost, with
+// customer-owned addresses. addRichSubnet makes it known to a server.
+const richSubnet = "subnet-0123456789abcdef0"
+
+func addRichSubnet(s *Server) {
+	s.AddSubnet(Subnet{ID: richSubnet, AvailabilityZone: "us-east-1b",
+		OutpostARN:            "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0",
+		CustomerOwnedIPv4Pool: "ipv4pool-coip-0123456789abcdef0"})
+}
+
 // richInput is a RunInstancesInput with as many instance fields set as
-// the server models.
+// the server models. Its subnet must be added with addRichSubnet.
 func richInput() *ec2.RunInstancesInput {
 	return &ec2.RunInstancesInput{
 		ImageId:      aws.String("ami-0abcdef1234567890"),
@@ -58,10 +68,13 @@ func richInput() *ec2.RunInstancesInput {
 		},
 		NetworkPerformanceOptions: &types.InstanceNetworkPerformanceOptionsRequest{BandwidthWeighting: types.InstanceBandwidthWeightingVpc1},
 		InstanceMarketOptions:     &types.InstanceMarketOptionsRequest{MarketType: types.MarketTypeSpot},
+		Operator:                  &types.OperatorRequest{Principal: aws.String("eks.amazonaws.com")},
 		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{
-			{DeviceIndex: aws.Int32(0), SubnetId: aws.String("subnet-0123456789abcdef0"), Groups: []string{"sg-0123456789abcdef0"},
-				AssociatePublicIpAddress: aws.Bool(true), Description: aws.String("primary"), Ipv6AddressCount: aws.Int32(2)},
-			{DeviceIndex: aws.Int32(1), Description: aws.String("second"), DeleteOnTermination: aws.Bool(false), NetworkCardIndex: aws.Int32(0)},
+			{DeviceIndex: aws.Int32(0), SubnetId: aws.String(richSubnet), Groups: []string{"sg-0123456789abcdef0"},
+				AssociatePublicIpAddress: aws.Bool(true), Description: aws.String("primary"), Ipv6AddressCount: aws.Int32(2),
+				Ipv4PrefixCount: aws.Int32(2)},
+			{DeviceIndex: aws.Int32(1), Description: aws.String("second"), DeleteOnTermination: aws.Bool(false), NetworkCardIndex: aws.Int32(0),
+				Ipv6PrefixCount: aws.Int32(1)},
 		},
 		BlockDeviceMappings: []types.BlockDeviceMapping{
 			{DeviceName: aws.String("/dev/xvda"), Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(20), DeleteOnTermination: aws.Bool(true)}},
@@ -81,6 +94,7 @@ func richInput() *ec2.RunInstancesInput {
 func TestRoundTrip(t *testing.T) {
 	s := NewServer(WithTerminatedRetention(-1))
 	defer s.Close()
+	addRichSubnet(s)
 	c := s.Client()
 	ctx := context.Background()
 	run, err := c.RunInstances(ctx, richInput())
@@ -121,8 +135,14 @@ func TestRoundTrip(t *testing.T) {
 	require.Equal(t, "deploy-key", *got.KeyName)
 	require.Equal(t, "us-east-1b", *got.Placement.AvailabilityZone)
 	require.Equal(t, int32(3), *got.Placement.PartitionNumber)
-	require.Equal(t, "subnet-0123456789abcdef0", *got.SubnetId)
+	require.Equal(t, richSubnet, *got.SubnetId)
+	require.Equal(t, "arn:aws:outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0", *got.OutpostArn)
+	require.Equal(t, "eks.amazonaws.com", *got.Operator.Principal)
+	require.True(t, *got.Operator.Managed)
 	require.Len(t, got.NetworkInterfaces, 2)
+	require.Len(t, got.NetworkInterfaces[0].Ipv4Prefixes, 2)
+	require.Len(t, got.NetworkInterfaces[1].Ipv6Prefixes, 1)
+	require.Equal(t, "eks.amazonaws.com", *got.NetworkInterfaces[1].Operator.Principal)
 	require.Len(t, got.NetworkInterfaces[0].Ipv6Addresses, 2)
 	require.Len(t, got.BlockDeviceMappings, 2)
 	require.Equal(t, types.HttpTokensStateOptional, got.MetadataOptions.HttpTokens)
@@ -139,7 +159,13 @@ func TestRoundTripLaunch(t *testing.T) {
 		SecurityGroupIDs: []string{"sg-0123456789abcdef0"}, Platform: "windows", IAMInstanceProfileARN: "arn:aws:iam::123456789012:instance-profile/x",
 		InstanceLifecycle: "spot", PlacementGroup: "pg", Tenancy: "dedicated", EBSOptimized: true, ClientToken: "tok"})
 	ids = append(ids, s.Launch(LaunchSpec{State: "stopped", VPCID: "vpc-0123456789abcdef0", AvailabilityZone: "us-east-1c"})...)
-	ids = append(ids, s.Launch(LaunchSpec{SubnetID: "subnet-0123456789abcdef1", PrivateIPAddress: "10.9.8.7", AssociatePublicIP: aws.Bool(true)})...)
+	explicit := s.Launch(LaunchSpec{SubnetID: "subnet-0123456789abcdef1", PrivateIPAddress: "10.9.8.7", AssociatePublicIP: aws.Bool(true)})[0]
+	ids = append(ids, explicit)
+	image := s.Launch(LaunchSpec{Count: 2, AvailabilityZone: "us-east-1a", ElasticIP: true, BootMode: "uefi", TPMSupport: "v2.0",
+		ProductCodes: []ProductCode{{ID: "pc-market"}, {ID: "pc-devpay", Type: "devpay"}}, RequesterID: "940372691376",
+		OperatorPrincipal: "eks.amazonaws.com", IPv4PrefixCount: 2, IPv6PrefixCount: 1})
+	carrier := s.Launch(LaunchSpec{CarrierIP: true, AvailabilityZone: "us-east-1c", State: "stopped"})
+	ids = append(append(ids, image...), carrier...)
 	d, err := s.Client().DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: ids})
 	require.NoError(t, err)
 	n := 0
@@ -152,7 +178,7 @@ func TestRoundTripLaunch(t *testing.T) {
 		}
 	}
 	require.Equal(t, len(ids), n)
-	last, _ := s.Instance(ids[len(ids)-1])
+	last, _ := s.Instance(explicit)
 	require.Equal(t, "10.9.8.7", *last.PrivateIpAddress)
 	require.NotNil(t, last.PublicIpAddress)
 	stopped, _ := s.Instance(ids[3])
@@ -160,4 +186,22 @@ func TestRoundTripLaunch(t *testing.T) {
 	require.Equal(t, "us-east-1c", *stopped.Placement.AvailabilityZone)
 	require.Nil(t, stopped.PublicIpAddress)
 	require.Equal(t, "Client.UserInitiatedShutdown", *stopped.StateReason.Code)
+
+	img, _ := s.Instance(image[1])
+	require.Equal(t, types.BootModeValuesUefi, img.BootMode)
+	require.Equal(t, types.InstanceBootModeValuesUefi, img.CurrentInstanceBootMode)
+	require.Equal(t, "v2.0", *img.TpmSupport)
+	require.Len(t, img.ProductCodes, 2)
+	require.Equal(t, types.ProductCodeValuesDevpay, img.ProductCodes[1].ProductCodeType)
+	require.Equal(t, "123456789012", *img.NetworkInterfaces[0].Association.IpOwnerId, "an Elastic IP address belongs to the account")
+	require.Equal(t, []string{"/28", "/28"}, []string{(*img.NetworkInterfaces[0].Ipv4Prefixes[0].Ipv4Prefix)[len(*img.NetworkInterfaces[0].Ipv4Prefixes[0].Ipv4Prefix)-3:],
+		(*img.NetworkInterfaces[0].Ipv4Prefixes[1].Ipv4Prefix)[len(*img.NetworkInterfaces[0].Ipv4Prefixes[1].Ipv4Prefix)-3:]})
+	for _, r := range d.Reservations {
+		if *r.Instances[0].InstanceId == image[0] {
+			require.Equal(t, "940372691376", *r.RequesterId)
+		}
+	}
+	car, _ := s.Instance(carrier[0])
+	require.Nil(t, car.PublicIpAddress)
+	require.NotNil(t, car.NetworkInterfaces[0].Association.CarrierIp)
 }

@@ -1,6 +1,7 @@
 package ec2test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +42,10 @@ type Server struct {
 	defaultGroup   group
 	rr             int // round-robin zone cursor
 	nextPublic     uint32
-	clientTokens   map[string][]*instance
+	pools          [2]blockPool         // private address blocks
+	blockOwner     map[uint32]*subnet   // by block start
+	explicitIPs    map[uint32]*instance // addresses chosen by hand
+	clientTokens   map[string]*tokenEntry
 	idRNG          *rand.Rand
 	idSalt         uint64
 	tokenKey       uint64
@@ -58,6 +63,16 @@ type Server struct {
 
 	httpMu sync.Mutex
 	http   *sdkHTTPClient
+
+	// done is closed by Close, so requests waiting in injected latency
+	// return at once.
+	done      chan struct{}
+	closeOnce sync.Once
+	// reading holds the requests whose body is being read, so Close can
+	// cut off clients that stall in the middle of a body.
+	readMu  sync.Mutex
+	reading map[*http.ResponseController]struct{}
+	closing bool
 }
 
 // Request describes one request the server received.
@@ -74,13 +89,20 @@ type Request struct {
 	Status int
 	// ErrorCode is the EC2 error code of the answer, "" on success.
 	ErrorCode string
+	// Dropped reports that the request was processed but its answer
+	// never reached the client: it was dropped by
+	// [Faults.DropResponseRate], or the client gave up during
+	// [Faults.ResponseLatency]. Status and ErrorCode are those of the
+	// answer that was lost.
+	Dropped bool
 }
 
 // NewServer starts a server on a random port of 127.0.0.1. Close it when
 // done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
-	s.ts = httptest.NewServer(s)
+	s.ts = httptest.NewUnstartedServer(s)
+	s.start()
 	return s
 }
 
@@ -91,8 +113,27 @@ func NewServerListener(l net.Listener, opts ...Option) *Server {
 	s.ts = httptest.NewUnstartedServer(s)
 	_ = s.ts.Listener.Close()
 	s.ts.Listener = l
-	s.ts.Start()
+	s.start()
 	return s
+}
+
+// Timeouts of the HTTP server, so a client that stalls cannot hold a
+// connection forever. The body is bounded per request in ServeHTTP rather
+// than with http.Server.ReadTimeout, which would also cancel requests
+// that wait in a long injected latency.
+const (
+	readHeaderTimeout = 30 * time.Second
+	bodyReadTimeout   = time.Minute
+	idleTimeout       = 2 * time.Minute
+	// closeGrace is how long Close lets requests in flight finish before
+	// it closes their connections.
+	closeGrace = 2 * time.Second
+)
+
+func (s *Server) start() {
+	s.ts.Config.ReadHeaderTimeout = readHeaderTimeout
+	s.ts.Config.IdleTimeout = idleTimeout
+	s.ts.Start()
 }
 
 func newServer(opts []Option) *Server {
@@ -106,13 +147,18 @@ func newServer(opts []Option) *Server {
 		byID:           map[string]*instance{},
 		subnets:        map[string]*subnet{},
 		defaultSubnets: map[string]*subnet{},
-		clientTokens:   map[string][]*instance{},
+		clientTokens:   map[string]*tokenEntry{},
+		pools:          newPools(),
+		blockOwner:     map[uint32]*subnet{},
+		explicitIPs:    map[uint32]*instance{},
 		idRNG:          rand.New(rand.NewPCG(seed, 0x1d5)),
 		faultRNG:       rand.New(rand.NewPCG(seed, 0xfa17)),
 		idSalt:         mix(seed ^ 0x5a17),
 		tokenKey:       mix(seed ^ 0x70e),
 		faults:         c.faults,
 		counts:         map[string]int{},
+		done:           make(chan struct{}),
+		reading:        map[*http.ResponseController]struct{}{},
 		nextPublic:     3<<24 | 80<<16 | 1, // 3.80.0.1
 	}
 	s.defaultVPC = hexID("vpc-", mix(s.idSalt^0x7))
@@ -123,7 +169,7 @@ func newServer(opts []Option) *Server {
 			vpcID:     s.defaultVPC,
 			az:        az,
 			isDefault: true,
-			base:      (172<<24 | 16<<16) + uint32(i%4)<<18 + 4, // a /14 of 172.16.0.0/12 per zone
+			mapPublic: true,
 		}
 		s.subnets[sn.id] = sn
 		s.defaultSubnets[az] = sn
@@ -134,10 +180,31 @@ func newServer(opts []Option) *Server {
 // URL returns the server's base URL, such as http://127.0.0.1:41234.
 func (s *Server) URL() string { return s.ts.URL }
 
-// Close stops the server, waiting for requests in flight, and closes the
-// idle connections of the HTTP client that AWSConfig and Client use.
+// Close stops the server and closes the idle connections of the HTTP
+// client that AWSConfig and Client use. It is bounded: requests waiting
+// in injected latency end at once (a request still before its processing
+// is answered 503 ServiceUnavailable and has no effect; an answer held
+// back by ResponseLatency is sent), a client that stalls in the middle of
+// its request body is cut off, and requests still running after a grace
+// period of two seconds lose their connection. Close may be called more
+// than once.
 func (s *Server) Close() {
-	s.ts.Close()
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.readMu.Lock()
+		s.closing = true
+		for rc := range s.reading {
+			_ = rc.SetReadDeadline(time.Now())
+		}
+		s.readMu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+		err := s.ts.Config.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			s.ts.CloseClientConnections()
+		}
+		s.ts.Close()
+	})
 	s.httpMu.Lock()
 	if s.http != nil {
 		s.http.transport.CloseIdleConnections()
@@ -321,7 +388,7 @@ func Actions() []string {
 // ServeHTTP implements [http.Handler].
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	reqID := s.requestID()
-	body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, s.cfg.maxBodySize))
+	body, err := s.readBody(w, hr)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -354,13 +421,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if s.cfg.hook != nil {
 		s.cfg.hook(rec)
 	}
+	var plan faultPlan
 	if perr == nil {
-		perr = s.injectFaults(hr, req.action)
-		if perr == errGone {
-			s.finish(rec, 499, "ClientClosedRequest")
-			return
+		plan = s.planFaults(req.action)
+		if plan.latency > 0 {
+			switch s.wait(hr, plan.latency) {
+			case waitGone:
+				s.finish(rec, 499, "ClientClosedRequest", false)
+				return
+			case waitClosing:
+				perr = errf(http.StatusServiceUnavailable, "ServiceUnavailable", "The server is shutting down.")
+			}
+		}
+		if perr == nil {
+			perr = plan.err
 		}
 	}
+	processed := perr == nil
 	x := newXW()
 	defer x.free()
 	if perr == nil {
@@ -371,64 +448,122 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			perr = h(s, req, x, reqID)
 		}
 	}
+	status, code := http.StatusOK, ""
+	if perr != nil {
+		status, code = perr.status, perr.code
+	}
+	if processed && plan.respLatency > 0 && s.wait(hr, plan.respLatency) == waitGone {
+		s.finish(rec, status, code, true)
+		return
+	}
+	if processed && plan.drop {
+		s.finish(rec, status, code, true)
+		// net/http closes the connection without writing anything.
+		panic(http.ErrAbortHandler)
+	}
 	if perr != nil {
 		writeError(w, reqID, perr)
-		s.finish(rec, perr.status, perr.code)
+		s.finish(rec, status, code, false)
 		return
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/xml;charset=UTF-8")
-	hd.Set("Content-Length", fmt.Sprint(len(x.b)))
+	hd.Set("Content-Length", strconv.Itoa(x.size()))
 	hd.Set("x-amzn-RequestId", reqID)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(x.b)
-	s.finish(rec, http.StatusOK, "")
+	_ = x.writeTo(w)
+	s.finish(rec, http.StatusOK, "", false)
 }
 
-func (s *Server) finish(rec Request, status int, code string) {
+// readBody reads the request body within the body size limit and
+// bodyReadTimeout. While it reads, Close can interrupt it.
+func (s *Server) readBody(w http.ResponseWriter, hr *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) != nil {
+		// Not served by net/http (a recorder, say): nothing to bound.
+		return io.ReadAll(http.MaxBytesReader(w, hr.Body, s.cfg.maxBodySize))
+	}
+	s.readMu.Lock()
+	if s.closing {
+		_ = rc.SetReadDeadline(time.Now())
+	}
+	s.reading[rc] = struct{}{}
+	s.readMu.Unlock()
+	body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, s.cfg.maxBodySize))
+	s.readMu.Lock()
+	delete(s.reading, rc)
+	s.readMu.Unlock()
+	// Clear the deadline, or it would end the connection (and cancel the
+	// request's context) while the request waits in a long latency.
+	_ = rc.SetReadDeadline(time.Time{})
+	return body, err
+}
+
+func (s *Server) finish(rec Request, status int, code string, dropped bool) {
 	if !s.cfg.requestLog {
 		return
 	}
 	rec.Status = status
 	rec.ErrorCode = code
+	rec.Dropped = dropped
 	s.rmu.Lock()
 	s.log = append(s.log, rec)
 	s.rmu.Unlock()
 }
 
-// errGone marks a request whose client went away during injected latency.
-var errGone = &apiError{status: 499, code: "ClientClosedRequest"}
+// faultPlan is what the injected faults do to one request.
+type faultPlan struct {
+	latency     time.Duration // before processing
+	err         *apiError     // throttling or server error instead of processing
+	respLatency time.Duration // after processing, before the answer
+	drop        bool          // after processing, no answer
+}
 
-// injectFaults sleeps the injected latency and decides throttling and
-// server errors.
-func (s *Server) injectFaults(hr *http.Request, action string) *apiError {
+// planFaults decides the faults of a request. The random draws happen in
+// request order, so a seed makes the decisions reproducible.
+func (s *Server) planFaults(action string) faultPlan {
 	s.fmu.Lock()
-	f := s.faults
+	defer s.fmu.Unlock()
+	f := &s.faults
 	if !f.active() || !f.appliesTo(action) {
-		s.fmu.Unlock()
-		return nil
+		return faultPlan{}
 	}
-	var u float64
+	p := faultPlan{latency: f.Latency, respLatency: f.ResponseLatency}
 	if f.ThrottleRate > 0 || f.ServerErrorRate > 0 {
-		u = s.faultRNG.Float64()
-	}
-	s.fmu.Unlock()
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		select {
-		case <-t.C:
-		case <-hr.Context().Done():
-			t.Stop()
-			return errGone
+		switch u := s.faultRNG.Float64(); {
+		case u < f.ThrottleRate:
+			p.err = errf(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+		case u < f.ThrottleRate+f.ServerErrorRate:
+			p.err = errf(http.StatusInternalServerError, "InternalError", "An internal error has occurred")
 		}
 	}
-	switch {
-	case u < f.ThrottleRate:
-		return errf(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
-	case u < f.ThrottleRate+f.ServerErrorRate:
-		return errf(http.StatusInternalServerError, "InternalError", "An internal error has occurred")
+	if f.DropResponseRate > 0 {
+		p.drop = s.faultRNG.Float64() < f.DropResponseRate
 	}
-	return nil
+	return p
+}
+
+// waitResult says how a wait in injected latency ended.
+type waitResult int
+
+const (
+	waitDone    waitResult = iota // the time passed
+	waitGone                      // the client gave up
+	waitClosing                   // the server is closing
+)
+
+// wait sleeps d, unless the client goes away or the server closes.
+func (s *Server) wait(hr *http.Request, d time.Duration) waitResult {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return waitDone
+	case <-hr.Context().Done():
+		return waitGone
+	case <-s.done:
+		return waitClosing
+	}
 }
 
 // requestInstanceIDs extracts the instance IDs a request names.

@@ -96,16 +96,54 @@ func TestIDsDeterministic(t *testing.T) {
 	require.True(t, strings.HasPrefix(*in.NetworkInterfaces[0].NetworkInterfaceId, "eni-0"))
 }
 
-func TestLaunchRoundRobinZones(t *testing.T) {
+// TestLaunchSpreadsZonesByReservation checks Launch without a zone: the
+// instances go round-robin over the zones, and those of a zone form one
+// reservation, as one RunInstances call per zone would make them. IDs come
+// back in launch order, the order DescribeInstances lists them in.
+func TestLaunchSpreadsZonesByReservation(t *testing.T) {
 	s := NewServer()
 	defer s.Close()
-	ids := s.Launch(LaunchSpec{Count: 6})
-	var zones []string
+	ids := s.Launch(LaunchSpec{Count: 7})
+	zones := map[string][]string{}
+	subnets := map[string]string{}
+	var order []string
 	for _, id := range ids {
-		in, _ := s.Instance(id)
-		zones = append(zones, *in.Placement.AvailabilityZone)
+		in, ok := s.Instance(id)
+		require.True(t, ok)
+		az := *in.Placement.AvailabilityZone
+		if len(zones[az]) == 0 {
+			order = append(order, az)
+		}
+		require.Equal(t, int32(len(zones[az])), *in.AmiLaunchIndex, "launch index within the zone's reservation")
+		zones[az] = append(zones[az], id)
+		if sn, ok := subnets[az]; ok {
+			require.Equal(t, sn, *in.SubnetId, "one subnet per zone")
+		}
+		subnets[az] = *in.SubnetId
 	}
-	require.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1a", "us-east-1b", "us-east-1c"}, zones)
+	require.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, order, "zone after zone")
+	require.Len(t, zones["us-east-1a"], 3)
+	require.Len(t, zones["us-east-1b"], 2)
+	require.Len(t, zones["us-east-1c"], 2)
+	out, err := s.Client().DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+	require.NoError(t, err)
+	require.Len(t, out.Reservations, 3, "one reservation per zone")
+	var listed []string
+	for _, r := range out.Reservations {
+		az := *r.Instances[0].Placement.AvailabilityZone
+		require.Equal(t, zones[az], instanceIDsOf(r.Instances), "the reservation holds its zone's instances")
+		listed = append(listed, instanceIDsOf(r.Instances)...)
+	}
+	require.Equal(t, ids, listed, "Launch returns IDs in DescribeInstances order")
+
+	// The rotation goes on where it stopped: 7 instances moved it by 7,
+	// so the next spread starts in us-east-1b.
+	next := s.Launch(LaunchSpec{Count: 2})
+	a, _ := s.Instance(next[0])
+	b, _ := s.Instance(next[1])
+	require.Equal(t, "us-east-1b", *a.Placement.AvailabilityZone)
+	require.Equal(t, "us-east-1c", *b.Placement.AvailabilityZone)
+
 	one := s.Launch(LaunchSpec{Count: 2, AvailabilityZone: "us-east-1c"})
 	for _, id := range one {
 		in, _ := s.Instance(id)
@@ -113,6 +151,14 @@ func TestLaunchRoundRobinZones(t *testing.T) {
 	}
 	require.Panics(t, func() { s.Launch(LaunchSpec{AvailabilityZone: "mars-1a"}) })
 	require.Panics(t, func() { s.Launch(LaunchSpec{State: "exploded"}) })
+}
+
+func instanceIDsOf(ins []types.Instance) []string {
+	out := make([]string, len(ins))
+	for i, in := range ins {
+		out[i] = *in.InstanceId
+	}
+	return out
 }
 
 func TestRunInstancesValidation(t *testing.T) {
@@ -612,8 +658,9 @@ func TestDescribeInstanceStatus(t *testing.T) {
 		Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"stopped"}}}})
 	require.NoError(t, err)
 	require.Len(t, f.InstanceStatuses, 2)
+	// DescribeInstanceStatus has no tag filters.
 	_, err = c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{Filters: []types.Filter{{Name: aws.String("tag:x"), Values: []string{"y"}}}})
-	require.NoError(t, err)
+	requireCode(t, err, "InvalidParameterValue", 400)
 	_, err = c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{Filters: []types.Filter{{Name: aws.String("image-id"), Values: []string{"y"}}}})
 	requireCode(t, err, "InvalidParameterValue", 400)
 }

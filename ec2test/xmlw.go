@@ -1,6 +1,7 @@
 package ec2test
 
 import (
+	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -10,8 +11,16 @@ import (
 // xw is a small append-only XML writer. EC2 responses are large (a page of
 // 1000 instances is several megabytes) and regular, so writing them by hand
 // is much faster than encoding/xml and allocates nothing per element.
+//
+// A document is b, preceded by parts: byte slices spliced in without
+// copying (such as instance items rendered in parallel into writers of
+// their own, which x then owns and frees with itself). So a large answer
+// is never copied into one buffer that grows by doubling.
 type xw struct {
-	b []byte
+	b     []byte
+	parts [][]byte // the document before b[mark:]
+	mark  int
+	owned []*xw
 }
 
 var xwPool = sync.Pool{New: func() any { return &xw{b: make([]byte, 0, 4096)} }}
@@ -19,16 +28,74 @@ var xwPool = sync.Pool{New: func() any { return &xw{b: make([]byte, 0, 4096)} }}
 func newXW() *xw {
 	x := xwPool.Get().(*xw)
 	x.b = x.b[:0]
+	x.parts = x.parts[:0]
+	x.mark = 0
+	x.owned = x.owned[:0]
 	return x
 }
 
-// free returns the writer to the pool; buffers that grew very large are
-// dropped so one huge page does not pin memory.
+// free returns the writer, and the writers it owns, to the pool; buffers
+// that grew very large are dropped so one huge page does not pin memory.
 func (x *xw) free() {
+	for _, o := range x.owned {
+		o.free()
+	}
+	clear(x.owned)
+	clear(x.parts)
 	if cap(x.b) > 16<<20 {
 		return
 	}
 	xwPool.Put(x)
+}
+
+// splice appends p to the document without copying it. p must stay
+// unchanged until the document is written; when p lives in another
+// writer, adopt that writer.
+func (x *xw) splice(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if len(x.b) > x.mark {
+		x.parts = append(x.parts, x.b[x.mark:len(x.b):len(x.b)])
+	}
+	x.parts = append(x.parts, p)
+	x.mark = len(x.b)
+}
+
+// adopt makes x free o when x is freed.
+func (x *xw) adopt(o *xw) { x.owned = append(x.owned, o) }
+
+// size returns the length of the document.
+func (x *xw) size() int {
+	n := len(x.b) - x.mark
+	for _, p := range x.parts {
+		n += len(p)
+	}
+	return n
+}
+
+// bytes returns the document in one slice (copying only when it has
+// spliced parts).
+func (x *xw) bytes() []byte {
+	if len(x.parts) == 0 {
+		return x.b
+	}
+	out := make([]byte, 0, x.size())
+	for _, p := range x.parts {
+		out = append(out, p...)
+	}
+	return append(out, x.b[x.mark:]...)
+}
+
+// writeTo writes the document to w.
+func (x *xw) writeTo(w io.Writer) error {
+	for _, p := range x.parts {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(x.b[x.mark:])
+	return err
 }
 
 func (x *xw) raw(s string) { x.b = append(x.b, s...) }

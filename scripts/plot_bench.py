@@ -10,7 +10,10 @@ from here; none is typed by hand.
 Statistics: for one benchmark and metric, the median of its samples and
 their range [min-max]. A ratio of two implementations pairs the samples of
 the same round (they ran one right after the other) and gives the median
-of the per-round ratios and their range.
+of the per-round ratios and their range; with n rounds that range is a
+1 - 2/2**n confidence interval for the median (sign test), which the
+listing verdict uses, next to benchstat's p-values and confidence
+intervals read from bench/results/benchstat-list.txt.
 """
 
 import argparse
@@ -88,6 +91,44 @@ class Results:
         return statistics.median(r), min(r), max(r), len(r)
 
 
+def read_benchstat(path):
+    """Returns {(unit, name): {"ci": percent or None, "p": float, "n": int,
+    "delta": str}} from a benchstat table with two columns (base and one
+    other): the 95% confidence interval of the second column's median
+    (benchstat's "± x%"), and the p-value and sample count of the
+    comparison. Benchmark names lose their -GOMAXPROCS suffix."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    unit = None
+    for line in open(path, encoding="utf-8"):
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) >= 3 and cells[0] == "" and cells[1] and not cells[1].startswith("vs"):
+            # "│ sec/op │ sec/op vs base │": the units row; the name row
+            # above it has the column names instead, which do not parse as
+            # a unit followed by nothing else.
+            if re.fullmatch(r"[\w/.%-]+", cells[1]):
+                unit = cells[1]
+            continue
+        m = re.match(r"(\S+?)(?:-\d+)?\s+(.*)$", line.rstrip())
+        if not m or unit is None or m.group(1) in ("geomean", "goos:", "goarch:", "pkg:", "cpu:"):
+            continue
+        rest = m.group(2)
+        cis = re.findall(r"± +(∞|[\d.]+)%", rest)
+        pm = re.search(r"\(p=([\d.]+) n=(\d+)", rest)
+        if not pm:
+            continue
+        dm = re.search(r"\s(~|[+-][\d.]+%)\s+\(p=", rest)
+        ci = cis[-1] if cis else None
+        out[(unit, m.group(1))] = {
+            "ci": None if ci in (None, "∞") else float(ci),
+            "ci_base": None if not cis or cis[0] == "∞" else float(cis[0]),
+            "p": float(pm.group(1)), "n": int(pm.group(2)),
+            "delta": dm.group(1) if dm else "?",
+        }
+    return out
+
+
 # ----------------------------------------------------------------------
 # Formatting
 
@@ -162,8 +203,8 @@ def yes(ok):
 # The five sections
 
 
-def listing(res, fig_ax):
-    rows, bars, verdicts = [], [], []
+def listing(res, fig_ax, bs):
+    rows, bars, verdicts, cases_out = [], [], [], []
     cases = []
     for name in res.data:
         m = re.match(r"List/src=(\w+)/n=(\d+)/impl=sdk$", name)
@@ -177,16 +218,21 @@ def listing(res, fig_ax):
         cpu = res.ratio(it, sdk, "cpu-ms/op")
         ok = t[0] <= 1.05 and al[0] <= 1.05
         verdicts.append(ok)
+        key = f"List/src={src}/n={n}"
+        pt, pc = bs.get(("sec/op", key)), bs.get(("cpu-ms/op", key))
         rows.append([
             src, f"{n:,}",
             spread(res.stat(sdk, "ns/op"), fmt_time), spread(res.stat(it, "ns/op"), fmt_time),
             fmt_ratio(t), fmt_ratio(cpu), fmt_ratio(bb), fmt_ratio(al),
+            f"{pt['p']:.2f} / {pc['p']:.2f}" if pt and pc else "–",
             f"{fmt_num(res.stat(sdk, 'req/op')[0])} / {fmt_num(res.stat(it, 'req/op')[0])}",
             res.stat(it, "ns/op")[3], yes(ok),
         ])
         bars.append((f"{src}\n{short_n(n)}", t, cpu, bb, al))
+        cases_out.append({"label": f"{src} {n:,}", "key": key, "time": t, "cpu": cpu, "bytes": bb, "allocs": al})
     tab = table(["endpoint", "instances", "SDK loop: time", "Iter: time", "time ratio Iter/SDK",
-                 "CPU ratio", "B/op ratio", "allocs/op ratio", "requests SDK / Iter", "rounds", "target ≤ 1.05"], rows)
+                 "CPU ratio", "B/op ratio", "allocs/op ratio", "benchstat p (time / CPU)",
+                 "requests SDK / Iter", "rounds", "target ≤ 1.05"], rows)
 
     ax = fig_ax
     width = 0.2
@@ -205,7 +251,85 @@ def listing(res, fig_ax):
     ax.set_ylabel("Iter / SDK loop (paired, median; bars: range)")
     ax.set_title("1. Listing overhead: Collection.Iter vs SDK paginator")
     ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.1))
-    return tab, all(verdicts), rows
+    return tab, all(verdicts), cases_out
+
+
+def sign_test_confidence(n):
+    """The confidence that the median of n independent samples lies
+    between their minimum and maximum (sign test): 1 - 2 / 2**n."""
+    return 1 - 2 * 0.5 ** n
+
+
+def and_list(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def span(vals, digits=3):
+    lo, hi = min(vals), max(vals)
+    return f"{lo:.{digits}f}" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else f"{lo:.{digits}f} – {hi:.{digits}f}"
+
+
+def p_range(ps):
+    lo, hi = min(ps), max(ps)
+    return f"p = {lo:.2f}" if lo == hi else f"p = {lo:.2f} – {hi:.2f}"
+
+
+def list_verdict(ok, cases, bs):
+    """The verdict of section 1, with what the spread of the data allows
+    to conclude."""
+    if not cases:
+        return "not measured."
+    out = [f"{yes(ok)} on the medians: the median of the paired time ratios is at most "
+           f"{max(c['time'][0] for c in cases):.3f} and of the allocation ratios at most "
+           f"{max(c['allocs'][0] for c in cases):.3f}, at every size."]
+    n = min(c["time"][3] for c in cases)
+    conf = sign_test_confidence(n)
+    tight = [c for c in cases if max(c["time"][2], c["cpu"][2]) <= 1.05]
+    loose = [c for c in cases if c not in tight]
+    s = (f"What the data supports beyond the medians: with {n} rounds, the range of the per-round ratios is a "
+         f"{conf:.0%} confidence interval for their median (sign test, taking the rounds as independent).")
+    if tight:
+        s += (" It rules out an overhead above 5% in time and CPU time " + ("only " if loose else "") + "at "
+              + and_list([c["label"] for c in tight]) + ".")
+    if loose:
+        s += " At " + "; at ".join(
+            f"{c['label']} it spans {c['time'][1]:.3f} – {c['time'][2]:.3f} for time and "
+            f"{c['cpu'][1]:.3f} – {c['cpu'][2]:.3f} for CPU time" for c in loose)
+        s += (f", so at {'that size' if len(loose) == 1 else 'those sizes'} these runs neither exclude an overhead "
+              "above 5% nor show any: the difference between the two sides is within this machine's noise.")
+    out.append(s)
+    stat, none = [], []
+    for unit, what in [("sec/op", "time"), ("cpu-ms/op", "CPU time")]:
+        got = [(c, bs[(unit, c["key"])]) for c in cases if (unit, c["key"]) in bs]
+        if not got:
+            continue
+        sig = [(c, b) for c, b in got if b["p"] < 0.05]
+        if not sig:
+            none.append(f"{what} ({p_range([b['p'] for _, b in got])}, n = {got[0][1]['n']})")
+        else:
+            stat.append(f"a significant difference in {what} at " + and_list([
+                f"{c['label']} ({b['delta']}, p = {b['p']:.3f})" for c, b in sig])
+                + (f" and none elsewhere ({p_range([b['p'] for c, b in got if b['p'] >= 0.05])})"
+                   if len(sig) < len(got) else ""))
+    if none:
+        stat.insert(0, "no significant difference between the two sides in " + " or ".join(none) + " at any size")
+    cis = [(c, bs[("sec/op", c["key"])]) for c in cases if ("sec/op", c["key"]) in bs]
+    if stat:
+        s = "benchstat, which compares the two sides' samples without pairing them, finds " + "; and ".join(stat)
+        if cis and all(b["ci"] is not None and b["ci_base"] is not None for _, b in cis):
+            s += ("; the 95% confidence intervals it gives for the time medians (SDK loop / Iter) are "
+                  + ", ".join(f"±{b['ci_base']:.0f}% / ±{b['ci']:.0f}% at {c['label']}" for c, b in cis))
+        out.append(s + ".")
+    al = [c["allocs"][0] for c in cases]
+    bb = [c["bytes"][0] for c in cases]
+    s = (f"Allocations per listing: {span(al)} times the SDK loop's (median ratios); bytes allocated: "
+         f"{span(bb)} times")
+    bsig = [(c, bs[("B/op", c["key"])]) for c in cases if ("B/op", c["key"]) in bs and bs[("B/op", c["key"])]["p"] < 0.05]
+    if bsig:
+        s += " (a significant difference at " + "; ".join(f"{c['label']}: {b['delta']}, p = {b['p']:.3f}" for c, b in bsig) + ")"
+    out.append(s + ".")
+    return " ".join(out)
 
 
 def memory(res, ax):
@@ -234,29 +358,43 @@ def memory(res, ax):
     if len(iters) >= 2:
         small, big = iters[0], iters[-1]
         live_pages = max(res.stat(name, "peak-live-pages")[0] for _, name in iters)
+        live_mb = max(res.stat(name, "peak-live-MB")[0] for _, name in iters)
+        heap_pages = max(res.stat(name, "peak-heap-MB")[0] / res.stat(name, "page-MB")[0] for _, name in iters)
+        heap_mb = max(res.stat(name, "peak-heap-MB")[0] for _, name in iters)
         growth_live = res.stat(big[1], "peak-live-MB")[0] / res.stat(small[1], "peak-live-MB")[0]
         growth_heap = res.stat(big[1], "peak-heap-MB")[0] / res.stat(small[1], "peak-heap-MB")[0]
-        growth = (small[0], big[0], growth_live, growth_heap, live_pages)
+        growth = {"n0": small[0], "n1": big[0], "growth_live": growth_live, "growth_heap": growth_heap,
+                  "live_pages": live_pages, "live_mb": live_mb, "heap_pages": heap_pages, "heap_mb": heap_mb}
         verdict = live_pages <= 2.5 and growth_heap <= 1.25
 
+    # In pages, on a linear axis, so that the target (two pages) and what
+    # meets it are read off directly.
     labels = [f"{impl}\n{short_n(n)}" for n, impl, _ in cases]
     xs = range(len(cases))
-    live = [res.stat(name, "peak-live-MB") for _, _, name in cases]
-    heap = [res.stat(name, "peak-heap-MB") for _, _, name in cases]
+
+    def pages(name, unit):
+        page = res.stat(name, "page-MB")[0]
+        return tuple(v / page for v in res.stat(name, unit)[:3])
+
+    live = [pages(name, "peak-live-MB") for _, _, name in cases]
+    heap = [pages(name, "peak-heap-MB") for _, _, name in cases]
     w = 0.38
     ax.bar([x - w / 2 for x in xs], [s[0] for s in live], w, label="peak live heap",
            yerr=[[s[0] - s[1] for s in live], [s[2] - s[0] for s in live]], capsize=3, color="#1f77b4")
     ax.bar([x + w / 2 for x in xs], [s[0] for s in heap], w, label="peak heap incl. garbage",
            yerr=[[s[0] - s[1] for s in heap], [s[2] - s[0] for s in heap]], capsize=3, color="#aec7e8")
+    for x, s in zip(xs, live):
+        ax.annotate(f"{s[0]:.2f}", (x - w / 2, s[2]), ha="center", va="bottom", fontsize=7,
+                    xytext=(0, 2), textcoords="offset points")
+    for x, s in zip(xs, heap):
+        ax.annotate(f"{s[0]:.1f}", (x + w / 2, s[2]), ha="center", va="bottom", fontsize=7,
+                    xytext=(0, 2), textcoords="offset points")
     page = statistics.median(res.stat(name, "page-MB")[0] for _, _, name in cases)
-    ax.axhline(2 * page, color="red", ls="--", lw=1, label=f"two pages ({2 * page:.0f} MiB)")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.axhline(2, color="red", ls="--", lw=1, label=f"target: two pages of live heap ({2 * page:.0f} MiB)")
+    ax.set_ylim(0, max(s[2] for s in live + heap) * 1.12)
     ax.set_xticks(list(xs))
     ax.set_xticklabels(labels)
-    ax.set_ylabel("MiB above the baseline (log)")
+    ax.set_ylabel(f"pages above the baseline (1 page of 1000 instances = {page:.1f} MiB)")
     ax.set_title("2. Memory while listing (canned endpoint)")
     ax.legend(fontsize=7, loc="upper left")
     return tab, verdict, growth
@@ -332,11 +470,13 @@ def ec2test(res, ax):
             rows.append([op, f"{n:,}", spread(res.stat(name, "ns/op"), fmt_time),
                          spread(res.stat(name, "ns/instance"), lambda v: fmt_time(v)),
                          fmt_bytes(res.stat(name, "B/op")[0]), fmt_count(res.stat(name, "allocs/op")[0]),
-                         fmt_num(res.stat(name, "req/op")[0]), res.stat(name, "ns/op")[3]])
+                         fmt_num(res.stat(name, "req/op")[0]), spread(res.stat(name, "N"), fmt_num),
+                         res.stat(name, "ns/op")[3]])
         (n0, a), (n1, b) = cases[0], cases[-1]
         growth = res.ratio(b, a, "ns/op")
-        linear[op] = (n0, n1, growth, growth[0] / (n1 / n0))
-    tab = table(["operation", "instances", "time per op", "time per instance", "B/op", "allocs/op", "requests", "rounds"], rows)
+        linear[op] = (n0, n1, growth, growth[0] / (n1 / n0), res.stat(a, "N")[0], res.stat(b, "N")[0])
+    tab = table(["operation", "instances", "time per op", "time per instance", "B/op", "allocs/op", "requests",
+                 "ops per round", "rounds"], rows)
 
     labels, vals, errs = [], [], [[], []]
     for op, cases in groups.items():
@@ -393,6 +533,14 @@ def throttled(res, ax):
 # ----------------------------------------------------------------------
 
 
+def short_tree(tree):
+    """The tree line of env.txt, short enough for the plot."""
+    m = re.search(r"sha256 .* ([0-9a-f]{64})$", tree)
+    if m:
+        return f"with uncommitted changes, sha256 {m.group(1)[:16]}"
+    return tree.split(" (")[0]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--results", default="bench/results")
@@ -406,7 +554,8 @@ def main():
         sys.exit("no benchmark results in " + args.results)
 
     fig, axes = plt.subplots(2, 3, figsize=(17, 10))
-    list_tab, list_ok, _ = listing(res, axes[0][0])
+    bs_list = read_benchstat(os.path.join(args.results, "benchstat-list.txt"))
+    list_tab, list_ok, list_cases = listing(res, axes[0][0], bs_list)
     mem_tab, mem_ok, mem_growth = memory(res, axes[0][1])
     batch_tab, bf = batch(res, axes[0][2])
     ec2_tab, lin = ec2test(res, axes[1][0])
@@ -422,6 +571,7 @@ def main():
         "",
         f"{env.get('rounds', '?')} rounds of the suite, {env.get('date', '?')}",
         f"commit {env.get('commit', '?')}",
+    ] + ([f"tree: {short_tree(env['tree'])}"] if "tree" in env else []) + [
         "",
         "Every figure: median of the rounds;",
         "bars: range over the rounds; ratios pair",
@@ -440,19 +590,23 @@ def main():
         "ENV": "\n".join(f"| {k} | {v} |" for k, v in env.items()),
         "PLOT": os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)) or "."),
         "LIST_TABLE": list_tab,
-        "LIST_VERDICT": yes(list_ok),
+        "LIST_VERDICT": list_verdict(list_ok, list_cases, bs_list),
         "MEM_TABLE": mem_tab,
         "BATCH_TABLE": batch_tab,
         "EC2TEST_TABLE": ec2_tab,
         "THROTTLED_TABLE": thr_tab,
     }
     if mem_growth:
-        n0, n1, gl, gh, pages = mem_growth
+        g = mem_growth
         subs["MEM_VERDICT"] = (
-            f"{yes(mem_ok)}: going from {n0:,} to {n1:,} instances multiplies Iter's peak live heap by "
-            f"{gl:.2f} and its peak heap including garbage by {gh:.2f}; its peak live heap is at most "
-            f"{pages:.2f} pages (criterion: at most 2.5 pages, i.e. about two, at every size, and less than 25% "
-            f"growth of the peak heap from the smaller to the larger listing).")
+            f"{yes(mem_ok)}: Iter's peak live heap is at most {g['live_pages']:.2f} pages ({g['live_mb']:.1f} MiB) "
+            f"and its peak heap including garbage at most {g['heap_pages']:.2f} pages ({g['heap_mb']:.1f} MiB), at "
+            f"every size. The second figure is what the process held: about {g['heap_pages'] / g['live_pages']:.1f} "
+            f"times the live heap, because with `GOGC=100` garbage piles up to about the live heap again before the "
+            f"next GC. Going from {g['n0']:,} to {g['n1']:,} instances multiplies the peak live heap by "
+            f"{g['growth_live']:.2f} and the peak heap including garbage by {g['growth_heap']:.2f}: both are bounded "
+            f"by a few pages, not by N. Criterion: a peak live heap of at most 2.5 pages (about two) at every size, "
+            f"and less than 25% growth of the peak heap including garbage from the smaller listing to the larger.")
     else:
         subs["MEM_VERDICT"] = "not measured"
     bparts, fparts = [], []
@@ -474,9 +628,13 @@ def main():
     subs["BATCH_VERDICT"] = f"{yes(first['speedup']['ours'][0] >= 5)}: " + "; ".join(bparts) + " (target: at least 5)."
     subs["BATCH_FLOOR"] = " ".join(fparts)
     lin_s = []
-    for op, (n0, n1, g, per) in lin.items():
-        lin_s.append(f"`{op}`: {n1 // n0}× the instances cost {ratio_s(g)}× the time, "
-                     f"{per:.2f}× per instance ({'linear' if per <= 1.25 else 'worse than linear'})")
+    for op, (n0, n1, g, per, ops0, ops1) in lin.items():
+        txt = (f"`{op}`: {n1 // n0}× the instances cost {ratio_s(g)}× the time, "
+               f"{per:.2f}× per instance: {'linear' if per <= 1.25 else 'worse than linear'}")
+        if ops0 != ops1:
+            txt += (f", though the two sizes ran different numbers of ops (medians of {ops0:,.0f} and {ops1:,.0f} "
+                    f"a round), so costs that do not grow with the fleet weigh differently on them")
+        lin_s.append(txt)
     subs["EC2TEST_VERDICT"] = "; ".join(lin_s) + "." if lin_s else "not measured"
     if tf:
         subs["THROTTLED_VERDICT"] = (

@@ -2,7 +2,12 @@
 # Runs every check of the project: formatting, vet, staticcheck, the race-enabled
 # tests of every module (the conformance suite also against moto, which
 # scripts/moto.sh installs into .cache/ and starts on a free loopback port),
-# a one-iteration smoke run of the benchmarks, and the quickstart.
+# and a one-iteration smoke run of the benchmarks. The tests run every example
+# program and check its output; the quickstart's (examples/quickstart/main_test.go,
+# TestQuickstartDefault) builds it and runs it as `go run ./examples/quickstart`
+# does, at its default settings (3000 instances on the embedded endpoint),
+# and checks the key line of every step. The README's Go snippets are
+# type-checked by examples/readme.
 # Needs only Go and Python 3 with pip; everything else is fetched on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."

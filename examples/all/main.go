@@ -45,19 +45,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 			return err
 		}
 		name, _ := inst.Tag("Name")
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", inst.ID(), inst.InstanceType, inst.State.Name, name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", inst.ID(), inst.InstanceType, demo.State(inst), name)
 		n++
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "all: %d instances\n", n)
+	fmt.Fprintf(stdout, "all: %s\n", demo.Plural(n, "instance"))
 
 	// IDs and List collect the whole collection at once.
 	ids, err := ins.All().IDs(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "all: IDs returned %d IDs\n", len(ids))
+	fmt.Fprintf(stdout, "all: IDs returned %s\n", demo.Plural(len(ids), "ID"))
 	return nil
 }

@@ -45,14 +45,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: would tag %d instances (Result.DryRun = %t)\n", len(res.Succeeded), res.DryRun)
+	fmt.Fprintf(stdout, "dry run: would tag %s (Result.DryRun = %t)\n", demo.Plural(len(res.Succeeded), "instance"), res.DryRun)
 
 	// DryRun=False, the default.
 	res, err = web.CreateTags(ctx, tags)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "create_tags: tagged %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "create_tags: tagged %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// Read the tags back: a collection lists afresh every time.
 	insts, err := env.Mine().Filter(ec2instances.Tag("owner", "web-team")).List(ctx)

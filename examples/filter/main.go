@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Filters: %d running instances with role web or api\n", len(insts))
+	fmt.Fprintf(stdout, "Filters: %s with role web or api\n", demo.Plural(len(insts), "running instance"))
 	demo.Table(stdout, insts)
 
 	// Chained filters add conditions; the collection they start from is
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Filters: %d of them also have env=prod\n", len(ids))
+	fmt.Fprintf(stdout, "Filters: %d of them also %s env=prod\n", len(ids), demo.Verb(len(ids), "has", "have"))
 
 	// A filter name held in a string (from a flag, a config file): Where
 	// checks it as the typed constructors do.
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Filters: Where(%q, ...) matched %d instances\n", "instance-type", len(byType))
+	fmt.Fprintf(stdout, "Filters: Where(%q, ...) matched %s\n", "instance-type", demo.Plural(len(byType), "instance"))
 	_, err = scope.Filter(ec2instances.Where("instance-state", "running")).IDs(ctx)
 	fmt.Fprintf(stdout, "Filters: unknown name refused before sending: %v\n", err)
 
@@ -86,8 +86,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "InstanceIds: %d instances: %s %s, %s %s\n", len(two),
-			two[0].ID(), two[0].State.Name, two[1].ID(), two[1].State.Name)
+		fmt.Fprintf(stdout, "InstanceIds: %s:", demo.Plural(len(two), "instance"))
+		for _, inst := range two {
+			fmt.Fprintf(stdout, " %s %s", inst.ID(), demo.State(inst))
+		}
+		fmt.Fprintln(stdout)
 
 		// An ID that does not exist: EC2 fails the DescribeInstances call;
 		// the collection yields the instances that exist, then a
@@ -107,7 +110,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "InstanceIds: an empty list selects %d instances\n", len(empty))
+	fmt.Fprintf(stdout, "InstanceIds: an empty list selects %s\n", demo.Plural(len(empty), "instance"))
 
 	// DryRun=True: only ask whether the caller may list them.
 	if err := running.DryRun(ctx); err != nil {
@@ -123,7 +126,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 			return err
 		}
 		pages++
-		fmt.Fprintf(stdout, "MaxResults/NextToken: page %d has %d instances\n", pages, len(page))
+		fmt.Fprintf(stdout, "MaxResults/NextToken: page %d has %s\n", pages, demo.Plural(len(page), "instance"))
+		if len(page) > 5 {
+			// moto, for one, ignores MaxResults when filters are given.
+			fmt.Fprintf(stdout, "MaxResults/NextToken: the endpoint ignored MaxResults: page %d holds more than the 5 asked for\n", pages)
+		}
 		if pages == 4 {
 			break
 		}

@@ -29,12 +29,12 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 	"github.com/schollz/progressbar/v3"
@@ -182,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if err := seed(ctx, env, o.demoN); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "fleet: created %d demo instances (tags role=web|api|batch, env=prod|staging; a few protected)\n", o.demoN)
+		fmt.Fprintf(stdout, "fleet: created %s (tags role=web|api|batch, env=prod|staging; a few protected)\n", demo.Plural(o.demoN, "demo instance"))
 	}
 
 	c, selective, err := o.selection(env.Ins)
@@ -204,7 +204,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	table(stdout, insts, o.rows)
-	fmt.Fprintf(stdout, "selected: %d instances; by state: %s\n", len(insts), countBy(insts, func(i *ec2instances.Instance) string { return string(i.State.Name) }))
+	fmt.Fprintf(stdout, "selected: %s; by state: %s\n", demo.Plural(len(insts), "instance"), countBy(insts, demo.State))
 	if o.action == "list" {
 		return nil
 	}
@@ -225,13 +225,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if dry == nil {
 		return err // bad input: nothing was sent
 	}
-	fmt.Fprintf(stdout, "dry run: %s would be allowed for %d of %d instances\n", o.action, len(dry.succeeded), len(ids))
-	if len(dry.failed)+len(dry.unknown) > 0 {
+	fmt.Fprintf(stdout, "dry run: %s would be allowed for %d of %s\n", o.action, len(dry.succeeded), demo.Plural(len(ids), "instance"))
+	if n := len(dry.failed) + len(dry.unknown); n > 0 {
 		report(stdout, dry)
-		return fmt.Errorf("dry run: %d instances would fail; not acting", len(dry.failed)+len(dry.unknown))
+		return fmt.Errorf("dry run: %s would fail; not acting", demo.Plural(n, "instance"))
 	}
 	if !o.yes {
-		fmt.Fprintf(stdout, "not acting: pass -yes to %s these %d instances\n", o.action, len(ids))
+		fmt.Fprintf(stdout, "not acting: pass -yes to %s %s\n", o.action, demo.Verb(len(ids), "this instance", fmt.Sprintf("these %d instances", len(ids))))
 		return nil
 	}
 
@@ -262,7 +262,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	report(stdout, res)
 	if err != nil {
-		return fmt.Errorf("%s: %d of %d instances failed, %d unknown", o.action, len(res.failed), len(ids), len(res.unknown))
+		return fmt.Errorf("%s: %d of %s failed, %d unknown", o.action, len(res.failed), demo.Plural(len(ids), "instance"), len(res.unknown))
 	}
 	return nil
 }
@@ -323,8 +323,13 @@ func from[T any](res *ec2instances.Result[T], err error, state func(T) string) (
 }
 
 func act(ctx context.Context, c ec2instances.Collection, o *options, opts []ec2instances.ActionOption) (*outcome, error) {
-	monitoring := func(m types.InstanceMonitoring) string { return string(m.Monitoring.State) }
-	change := func(ch types.InstanceStateChange) string { return string(ch.CurrentState.Name) }
+	monitoring := func(m types.InstanceMonitoring) string { return demo.Monitoring(&m) }
+	change := func(ch types.InstanceStateChange) string {
+		if ch.CurrentState == nil {
+			return "?"
+		}
+		return string(ch.CurrentState.Name)
+	}
 	switch o.action {
 	case "tag":
 		tags := map[string]string{}
@@ -357,29 +362,74 @@ func act(ctx context.Context, c ec2instances.Collection, o *options, opts []ec2i
 }
 
 // report prints a line for every instance that failed or whose outcome is
-// unknown, with EC2's error code when there is one.
+// unknown: its ID, EC2's error code when there is one, and the reason for
+// that instance.
 func report(w io.Writer, res *outcome) {
 	if len(res.failed) > 0 {
 		fmt.Fprintln(w, "failed:")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, id := range slices.Sorted(maps.Keys(res.failed)) {
-			err := res.failed[id]
-			code, msg := "error", err.Error()
-			var apiErr smithy.APIError
-			var nf *ec2instances.NotFoundError
-			switch {
-			case errors.As(err, &nf):
-				code, msg = "NotFound", "the instance does not exist (any more)"
-			case errors.As(err, &apiErr):
-				code, msg = apiErr.ErrorCode(), apiErr.ErrorMessage()
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", id, code, msg)
+			code, reason := failure(id, res.failed[id])
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", id, code, reason)
 		}
 		tw.Flush()
 	}
 	if len(res.unknown) > 0 {
 		fmt.Fprintf(w, "unknown (the call's outcome could not be learned; look again): %s\n", strings.Join(res.unknown, " "))
 	}
+}
+
+// failure returns the error code and a short reason for one failed
+// instance. Several instances often share one error, whose message names
+// them all ("The instances 'i-1, i-2, ...' may not be terminated..."):
+// the reason says what it means for this one.
+func failure(id string, err error) (code, reason string) {
+	var nf *ec2instances.NotFoundError
+	if errors.As(err, &nf) {
+		return "NotFound", "the instance does not exist (any more)"
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return "error", shorten(id, err.Error())
+	}
+	code, msg := apiErr.ErrorCode(), apiErr.ErrorMessage()
+	switch code {
+	case "OperationNotPermitted":
+		if m := protectionAttr.FindStringSubmatch(msg); m != nil {
+			return code, "protected: its " + m[1] + " attribute is set"
+		}
+	case "IncorrectInstanceState":
+		if m := stateVerb.FindStringSubmatch(msg); m != nil {
+			return code, "not in a state from which it can be " + m[1]
+		}
+	case "UnauthorizedOperation":
+		return code, "not authorized for this instance (IAM)"
+	}
+	return code, shorten(id, msg)
+}
+
+var (
+	protectionAttr = regexp.MustCompile(`'(disableApi\w+)'`)
+	stateVerb      = regexp.MustCompile(`not in a state from which (?:it|they) can be (\w+)`)
+	idList         = regexp.MustCompile(`i-[0-9a-f]{8,17}(?:\s*,\s*i-[0-9a-f]{8,17})+`)
+)
+
+// shorten makes a message about several instances one about id: a list
+// of instance IDs becomes id and how many others it names, and the whole
+// is cut to a line.
+func shorten(id, msg string) string {
+	msg = idList.ReplaceAllStringFunc(msg, func(list string) string {
+		n := strings.Count(list, ",") + 1
+		if strings.Contains(list, id) {
+			return fmt.Sprintf("%s and %s", id, demo.Plural(n-1, "other"))
+		}
+		return demo.Plural(n, "instance")
+	})
+	const max = 160
+	if r := []rune(msg); len(r) > max {
+		msg = string(r[:max-1]) + "…"
+	}
+	return msg
 }
 
 func table(w io.Writer, insts []*ec2instances.Instance, rows int) {
@@ -393,8 +443,8 @@ func table(w io.Writer, insts []*ec2instances.Instance, rows int) {
 		if inst.LaunchTime != nil {
 			launched = inst.LaunchTime.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", inst.ID(), inst.InstanceType, inst.State.Name,
-			aws.ToString(inst.Placement.AvailabilityZone), launched, demo.Tags(inst))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", inst.ID(), inst.InstanceType, demo.State(inst),
+			demo.Zone(inst), launched, demo.Tags(inst))
 	}
 	tw.Flush()
 	if len(insts) > rows {

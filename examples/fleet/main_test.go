@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
+
+	"github.com/ec2go/ec2instances"
 	"github.com/ec2go/ec2instances/ec2test"
 )
 
@@ -79,7 +84,7 @@ func TestStopWithProgressAndFailures(t *testing.T) {
 		"stop: 59 succeeded, 1 failed, 0 unknown",
 		"stop: state now: stopping 59",
 		"failed:\n  i-",
-		"  OperationNotPermitted  The instance '",
+		"  OperationNotPermitted  protected: its disableApiStop attribute is set\n",
 	)
 	check(t, stderr, "100%", "(60/60)")
 }
@@ -93,7 +98,7 @@ func TestTerminateAcrossZones(t *testing.T) {
 		"selected: 59 instances; by state: running 39, stopped 20",
 		"terminate: 58 succeeded, 1 failed, 0 unknown",
 		"terminate: state now: shutting-down 58",
-		"OperationNotPermitted",
+		"  OperationNotPermitted  protected: its disableApiTermination attribute is set\n",
 	)
 }
 
@@ -150,5 +155,35 @@ func TestAllActions(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", action, err, out)
 		}
 		check(t, out, action+": 10 succeeded, 0 failed, 0 unknown")
+	}
+}
+
+// A failure shared by several instances is reported per instance with
+// EC2's code and a reason about that instance, not the whole message.
+func TestFailureReasons(t *testing.T) {
+	const id = "i-0b8b8fd92393e0f6e"
+	apiErr := func(code, msg string) error {
+		return fmt.Errorf("operation error EC2: TerminateInstances: %w", &smithy.GenericAPIError{Code: code, Message: msg})
+	}
+	for _, tc := range []struct {
+		err          error
+		code, reason string
+	}{
+		{apiErr("OperationNotPermitted", "The instances '"+id+", i-0c7d3271b6809d8f1, i-050bd8d24a4669cc0' may not be terminated. Modify their 'disableApiTermination' instance attribute and try again."),
+			"OperationNotPermitted", "protected: its disableApiTermination attribute is set"},
+		{apiErr("IncorrectInstanceState", "The instances '"+id+", i-0c7d3271b6809d8f1' are not in a state from which they can be started."),
+			"IncorrectInstanceState", "not in a state from which it can be started"},
+		{apiErr("UnsupportedOperation", "The instances '"+id+", i-0c7d3271b6809d8f1, i-050bd8d24a4669cc0' do not support hibernation."),
+			"UnsupportedOperation", "The instances '" + id + " and 2 others' do not support hibernation."},
+		{apiErr("Whatever", "Instances i-0c7d3271b6809d8f1, i-050bd8d24a4669cc0 are busy."),
+			"Whatever", "Instances 2 instances are busy."},
+		{&ec2instances.NotFoundError{IDs: []string{id}}, "NotFound", "the instance does not exist (any more)"},
+		{context.Canceled, "error", "context canceled"},
+		{errors.New(strings.Repeat("x", 300)), "error", strings.Repeat("x", 159) + "…"},
+	} {
+		code, reason := failure(id, tc.err)
+		if code != tc.code || reason != tc.reason {
+			t.Errorf("failure(%v)\n = %q, %q\nwant %q, %q", tc.err, code, reason, tc.code, tc.reason)
+		}
 	}
 }

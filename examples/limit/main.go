@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "limit(3): %d instances\n", len(three))
+	fmt.Fprintf(stdout, "limit(3): %s\n", demo.Plural(len(three), "instance"))
 	demo.Table(stdout, three)
 
 	// Limit combines with filters and page sizes in any order; a later
@@ -53,12 +53,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 		n++
 	}
-	fmt.Fprintf(stdout, "limit(7) with page size 5: %d instances\n", n)
+	fmt.Fprintf(stdout, "limit(7) with page size 5: %s\n", demo.Plural(n, "instance"))
 
 	// Limit(0) yields nothing and sends nothing; a negative limit is an
 	// error before any request.
 	none, err := scope.Limit(0).IDs(ctx)
-	fmt.Fprintf(stdout, "limit(0): %d instances, error %v\n", len(none), err)
+	fmt.Fprintf(stdout, "limit(0): %s, error %v\n", demo.Plural(len(none), "instance"), err)
 	_, err = scope.Limit(-1).IDs(ctx)
 	fmt.Fprintf(stdout, "limit(-1): refused before sending: %t\n", errors.Is(err, ec2instances.ErrInvalidInput))
 	return nil

@@ -38,16 +38,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: monitoring would be turned on for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: monitoring would be turned on for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// monitor()
 	res, err = web.Monitor(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "monitor: %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "monitor: %s\n", demo.Plural(len(res.Succeeded), "instance"))
 	for _, id := range res.Succeeded {
-		fmt.Fprintf(stdout, "  %s monitoring %s\n", id, res.Items[id].Monitoring.State)
+		m := res.Items[id]
+		fmt.Fprintf(stdout, "  %s monitoring %s\n", id, demo.Monitoring(&m))
 	}
 
 	// The monitoring-state filter shows where each instance stands now.
@@ -56,7 +57,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "monitoring-state=%s: %d instances\n", state, len(ids))
+		fmt.Fprintf(stdout, "monitoring-state=%s: %s\n", state, demo.Plural(len(ids), "instance"))
 	}
 	return nil
 }

@@ -45,12 +45,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 		pages++
 		total += len(page)
-		fmt.Fprintf(stdout, "page %d: %d instances\n", pages, len(page))
+		fmt.Fprintf(stdout, "page %d: %s\n", pages, demo.Plural(len(page), "instance"))
+		if len(page) > 5 {
+			// moto, for one, ignores MaxResults when filters are given
+			// (env.Mine() filters on the run's tag).
+			fmt.Fprintf(stdout, "page %d: the endpoint ignored MaxResults: it holds more than the 5 asked for\n", pages)
+		}
 		if pages == 10 {
 			break // leaving the loop stops the requests
 		}
 	}
-	fmt.Fprintf(stdout, "page_size(5): %d instances in %d pages\n", total, pages)
+	fmt.Fprintf(stdout, "page_size(5): %s in %s\n", demo.Plural(total, "instance"), demo.Plural(pages, "page"))
 
 	// Iter lists page by page too; the page size only changes how many
 	// requests that takes.
@@ -61,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 		n++
 	}
-	fmt.Fprintf(stdout, "page_size(1000): %d instances\n", n)
+	fmt.Fprintf(stdout, "page_size(1000): %s\n", demo.Plural(n, "instance"))
 
 	// Outside 5..1000 is an error before any request. (A collection of
 	// InstanceIDs sends no MaxResults at all, since EC2 refuses it next

@@ -45,7 +45,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	fs.SetOutput(stdout)
 	var f demo.Flags
 	f.Register(fs)
-	n := fs.Int("n", 0, "number of instances to launch (default 3000 on the embedded endpoint, 60 with -endpoint, 6 with -aws -yes; at least 6)")
+	n := fs.Int("n", 0, "number of instances to launch (default 3000 on the embedded endpoint, 60 with -endpoint, 6 with -aws -yes; "+
+		"at least 6, one for each of the tour's six groups)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 	}
 	if *n < 6 {
-		return fmt.Errorf("-n %d: need at least 6 instances", *n)
+		return fmt.Errorf("-n %d: need at least 6 instances, one for each of the tour's six groups", *n)
 	}
 
 	env, err := demo.Open(ctx, f, nil)
@@ -89,6 +90,10 @@ type tour struct {
 	// launched, or, when it may not launch any, every instance (read
 	// only).
 	fleet ec2instances.Collection
+
+	// unimplemented names the steps skipped because the endpoint lacks
+	// their action.
+	unimplemented []string
 }
 
 func (q *tour) printf(format string, a ...any) { fmt.Fprintf(q.out, format, a...) }
@@ -107,9 +112,9 @@ func (q *tour) run(ctx context.Context) error {
 	if err := q.launch(ctx); err != nil {
 		return err
 	}
-	// A step that fails is reported and the tour goes on, so that an
-	// endpoint lacking an action (moto has no MonitorInstances) still
-	// shows the rest.
+	// A step that fails is reported and the tour goes on. A step whose
+	// action the endpoint does not implement (moto has neither
+	// MonitorInstances nor UnmonitorInstances) says so and is skipped.
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
@@ -140,9 +145,17 @@ func (q *tour) run(ctx context.Context) error {
 			failed = append(failed, s.name)
 		}
 	}
+	skipped := ""
+	if len(q.unimplemented) > 0 {
+		skipped = fmt.Sprintf("; skipped, since the endpoint does not implement them: %s", strings.Join(q.unimplemented, ", "))
+	}
 	if len(failed) > 0 {
-		q.printf("\ndone: %d of %d steps failed: %s\n", len(failed), len(steps), strings.Join(failed, ", "))
-		return fmt.Errorf("%d steps failed", len(failed))
+		q.printf("\ndone: %d of %d steps failed: %s%s\n", len(failed), len(steps), strings.Join(failed, ", "), skipped)
+		return fmt.Errorf("%s failed: %s", demo.Plural(len(failed), "step"), strings.Join(failed, ", "))
+	}
+	if skipped != "" {
+		q.printf("\ndone: every other step ran%s\n", skipped)
+		return nil
 	}
 	q.printf("\ndone: every step ran\n")
 	return nil
@@ -157,11 +170,16 @@ func (q *tour) launch(ctx context.Context) error {
 		q.printf("launch: skipped: a real account needs -yes; the read-only steps below look at every instance of the account\n")
 		return nil
 	}
+	// Six groups of at least one instance each (n >= 6); at n = 6 the
+	// batch group takes its one from web/prod.
 	n := q.n
 	protected := max(1, n/600)
 	webStaging, apiStaging := max(1, n/15), max(1, n/10)
 	webProd, apiProd := max(1, n*2/5), max(1, n/5)
 	batch := n - webProd - webStaging - apiProd - apiStaging - protected
+	for ; batch < 1 && webProd > 1; batch++ {
+		webProd--
+	}
 	specs := []demo.Spec{
 		{Count: webProd, InstanceType: "m5.large", Tags: map[string]string{"role": "web", "env": "prod"}},
 		{Count: webStaging, InstanceType: "m5.large", Tags: map[string]string{"role": "web", "env": "staging"}},
@@ -171,17 +189,17 @@ func (q *tour) launch(ctx context.Context) error {
 		{Count: protected, InstanceType: "t3.medium", Tags: map[string]string{"role": "batch", "env": "prod"}, ProtectTermination: true},
 	}
 	if q.env.Embedded() {
-		q.printf("launch: creating %d instances on the embedded endpoint...\n", n)
+		q.printf("launch: creating %s on the embedded endpoint...\n", demo.Plural(n, "instance"))
 	} else {
-		q.printf("launch: launching %d instances with RunInstances and waiting for them (this can take minutes)...\n", n)
+		q.printf("launch: launching %s with RunInstances and waiting for them (this can take minutes)...\n", demo.Plural(n, "instance"))
 	}
 	ids, err := q.env.Launch(ctx, specs...)
 	if err != nil {
 		return err
 	}
 	q.fleet = q.env.Mine()
-	q.printf("launch: %d instances: role=web %d, role=api %d, role=batch %d; %d of them stopped, %d with termination protection\n",
-		len(ids), webProd+webStaging, apiProd+apiStaging, batch+protected, apiStaging, protected)
+	q.printf("launch: %s: role=web %d, role=api %d, role=batch %d; %d of them stopped, %d with termination protection\n",
+		demo.Plural(len(ids), "instance"), webProd+webStaging, apiProd+apiStaging, batch+protected, apiStaging, protected)
 	q.printf("launch: every step below works on %s\n", q.fleet)
 	return nil
 }
@@ -198,7 +216,7 @@ func (q *tour) all(ctx context.Context) error {
 		byState[demo.State(inst)]++
 		byZone[demo.Zone(inst)]++
 	}
-	q.printf("all: %d instances; by state: %s; by zone: %s\n", total, demo.Count(byState), demo.Count(byZone))
+	q.printf("all: %s; by state: %s; by zone: %s\n", demo.Plural(total, "instance"), demo.Count(byState), demo.Count(byZone))
 	return nil
 }
 
@@ -209,7 +227,7 @@ func (q *tour) filterState(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("filter by state: %d instances are stopped\n", len(ids))
+	q.printf("filter by state: %s %s stopped\n", demo.Plural(len(ids), "instance"), demo.Verb(len(ids), "is", "are"))
 
 	// A value outside the documented set is refused before any request.
 	_, err = q.fleet.Filter(ec2instances.InstanceStateName("Stopped")).IDs(ctx)
@@ -226,7 +244,7 @@ func (q *tour) filterTag(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("filter by tag: %d instances have role=web and env=prod\n", len(ids))
+	q.printf("filter by tag: %s %s role=web and env=prod\n", demo.Plural(len(ids), "instance"), demo.Verb(len(ids), "has", "have"))
 	return nil
 }
 
@@ -238,7 +256,7 @@ func (q *tour) filterIDs(ctx context.Context) error {
 	}
 	ids := append(some, missingID)
 	insts, err := q.ins.Filter(ec2instances.InstanceIDs(ids...)).List(ctx)
-	q.printf("filter by IDs: asked for %d IDs, got %d instances\n", len(ids), len(insts))
+	q.printf("filter by IDs: asked for %s, got %s\n", demo.Plural(len(ids), "ID"), demo.Plural(len(insts), "instance"))
 	var nf *ec2instances.NotFoundError
 	if errors.As(err, &nf) {
 		q.printf("filter by IDs: the rest end the listing with a *NotFoundError naming %v (errors.Is ErrNotFound: %t)\n",
@@ -254,7 +272,7 @@ func (q *tour) filterIDs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("filter by IDs: an empty ID list selects %d instances, not all of them\n", len(n))
+	q.printf("filter by IDs: an empty ID list selects %s, not all of them\n", demo.Plural(len(n), "instance"))
 	return nil
 }
 
@@ -264,7 +282,7 @@ func (q *tour) limit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("limit: %d instances (the listing stopped after the first page that had them)\n", len(insts))
+	q.printf("limit: %s (the listing stopped after the first page that had them)\n", demo.Plural(len(insts), "instance"))
 	demo.Table(q.out, insts)
 	return nil
 }
@@ -286,8 +304,12 @@ func (q *tour) pageSize(ctx context.Context) error {
 		largest = max(largest, len(page))
 	}
 	q.printf("page_size: DescribeInstances was asked for at most %d instances a call (MaxResults)\n", size)
-	q.printf("pages: %d %s, the largest of %d, %d instances in all (without PageSize, pages hold up to %d)\n",
-		pages, plural(pages, "page"), largest, count, ec2instances.DefaultPageSize)
+	q.printf("pages: %s, the largest of %d, %s in all (without PageSize, pages hold up to %d)\n",
+		demo.Plural(pages, "page"), largest, demo.Plural(count, "instance"), ec2instances.DefaultPageSize)
+	if largest > size {
+		// moto, for one, ignores MaxResults when the request has filters.
+		q.printf("page_size: the endpoint ignored MaxResults: a page held %d instances, more than the %d asked for\n", largest, size)
+	}
 	return nil
 }
 
@@ -303,12 +325,12 @@ func (q *tour) createTags(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("create_tags: tagged %d instances (failed %d, unknown %d)\n", len(res.Succeeded), len(res.Failed), len(res.Unknown))
+	q.printf("create_tags: tagged %s (failed %d, unknown %d)\n", demo.Plural(len(res.Succeeded), "instance"), len(res.Failed), len(res.Unknown))
 	ids, err := q.fleet.Filter(ec2instances.Tag("owner", "data-team")).IDs(ctx)
 	if err != nil {
 		return err
 	}
-	q.printf("create_tags: %d instances now match tag:owner=data-team\n", len(ids))
+	q.printf("create_tags: %s now %s tag:owner=data-team\n", demo.Plural(len(ids), "instance"), demo.Verb(len(ids), "matches", "match"))
 	return nil
 }
 
@@ -319,11 +341,17 @@ func (q *tour) monitor(ctx context.Context) error {
 		return nil
 	}
 	web := q.fleet.Filter(ec2instances.Tag("role", "web"), ec2instances.InstanceStateName("running"))
+	if ok, err := q.implemented(ctx, "monitor", "MonitorInstances", web, func(ctx context.Context, id string, opt func(*ec2.Options)) error {
+		_, err := q.env.Client.MonitorInstances(ctx, &ec2.MonitorInstancesInput{InstanceIds: []string{id}}, opt)
+		return err
+	}); !ok {
+		return err
+	}
 	res, err := web.Monitor(ctx)
 	if err != nil {
 		return err
 	}
-	q.printf("monitor: detailed monitoring requested for %d instances; monitoring state: %s\n", len(res.Succeeded), monitoringStates(res))
+	q.printf("monitor: detailed monitoring requested for %s; monitoring state: %s\n", demo.Plural(len(res.Succeeded), "instance"), monitoringStates(res))
 	return nil
 }
 
@@ -334,20 +362,55 @@ func (q *tour) unmonitor(ctx context.Context) error {
 		return nil
 	}
 	webStaging := q.fleet.Filter(ec2instances.Tag("role", "web"), ec2instances.Tag("env", "staging"))
+	if ok, err := q.implemented(ctx, "unmonitor", "UnmonitorInstances", webStaging, func(ctx context.Context, id string, opt func(*ec2.Options)) error {
+		_, err := q.env.Client.UnmonitorInstances(ctx, &ec2.UnmonitorInstancesInput{InstanceIds: []string{id}}, opt)
+		return err
+	}); !ok {
+		return err
+	}
 	res, err := webStaging.Unmonitor(ctx)
 	if err != nil {
 		return err
 	}
-	q.printf("unmonitor: detailed monitoring turned off for %d instances; monitoring state: %s\n", len(res.Succeeded), monitoringStates(res))
+	q.printf("unmonitor: detailed monitoring turned off for %s; monitoring state: %s\n", demo.Plural(len(res.Succeeded), "instance"), monitoringStates(res))
 	return nil
+}
+
+// implemented finds out, before a step's batch action, whether the
+// endpoint implements the action at all. It sends the action for one
+// instance of c first, straight through the SDK client and with the SDK's
+// retries off; the batch action that follows acts on that instance again,
+// which these actions allow. An endpoint that lacks the action answers
+// as [demo.Unimplemented] tells. (A dry run would not do: moto answers
+// every dry run with DryRunOperation, whether it has the action or not.)
+// Without this check the step would go wrong in a misleading way: the
+// batch engine retries a 5xx, then describes the instances to learn what
+// the calls did, and to an Unmonitor, instances that were never monitored
+// look done.
+//
+// It returns true when the step should go on, whatever else the first
+// call answered: the batch action reports real failures better. Otherwise
+// it has printed why the step is skipped, and err is what the step
+// returns (nil, or the error of listing c).
+func (q *tour) implemented(ctx context.Context, step, action string, c ec2instances.Collection,
+	call func(ctx context.Context, id string, opt func(*ec2.Options)) error) (ok bool, err error) {
+	one, err := c.Limit(1).IDs(ctx)
+	if err != nil || len(one) == 0 {
+		return err == nil, err // nothing to try it on: the step itself has nothing to do
+	}
+	cerr := call(ctx, one[0], func(o *ec2.Options) { o.RetryMaxAttempts = 1 })
+	if why, missing := demo.Unimplemented(cerr); missing {
+		q.printf("%s: skipped: the endpoint does not implement %s (tried on one instance, the answer was %s)\n", step, action, why)
+		q.unimplemented = append(q.unimplemented, step)
+		return false, nil
+	}
+	return true, nil
 }
 
 func monitoringStates(res *ec2instances.Result[types.InstanceMonitoring]) string {
 	counts := map[string]int{}
 	for _, m := range res.Items {
-		if m.Monitoring != nil {
-			counts[string(m.Monitoring.State)]++
-		}
+		counts[demo.Monitoring(&m)]++
 	}
 	return demo.Count(counts)
 }
@@ -363,7 +426,7 @@ func (q *tour) reboot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("reboot: reboot requested for %d instances (EC2 reboots them in place; their state stays running)\n", len(res.Succeeded))
+	q.printf("reboot: reboot requested for %s (EC2 reboots in place; the state stays running)\n", demo.Plural(len(res.Succeeded), "instance"))
 	return nil
 }
 
@@ -379,7 +442,7 @@ func (q *tour) stopAndWait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("stop: %d instances; their state now: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	q.printf("stop: %s; state now: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 
 	stopped := q.ins.Filter(ec2instances.InstanceIDs(res.Succeeded...))
 	start := time.Now()
@@ -390,8 +453,8 @@ func (q *tour) stopAndWait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("waiter: WaitUntilStopped returned after %s; state of the %d instances: %s\n",
-		time.Since(start).Round(100*time.Millisecond), len(res.Succeeded), demo.Count(states))
+	q.printf("waiter: WaitUntilStopped returned after %s; state of the %s: %s\n",
+		time.Since(start).Round(100*time.Millisecond), demo.Plural(len(res.Succeeded), "instance"), demo.Count(states))
 	return nil
 }
 
@@ -407,7 +470,7 @@ func (q *tour) startAndWait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("start: %d instances; their state now: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	q.printf("start: %s; state now: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 
 	started := q.ins.Filter(ec2instances.InstanceIDs(res.Succeeded...))
 	if err := started.WaitUntilRunning(ctx, 10*time.Minute); err != nil {
@@ -417,7 +480,7 @@ func (q *tour) startAndWait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("waiter: WaitUntilRunning returned; state of the %d instances: %s\n", len(res.Succeeded), demo.Count(states))
+	q.printf("waiter: WaitUntilRunning returned; state of the %s: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(states))
 	return nil
 }
 
@@ -442,8 +505,8 @@ func (q *tour) dryRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.printf("dry run: terminate would be allowed for %d instances (Result.DryRun = %t); still running: %d\n",
-		len(res.Succeeded), res.DryRun, len(running))
+	q.printf("dry run: terminate would be allowed for %s (Result.DryRun = %t); still running: %d\n",
+		demo.Plural(len(res.Succeeded), "instance"), res.DryRun, len(running))
 	return nil
 }
 
@@ -458,7 +521,7 @@ func (q *tour) terminate(ctx context.Context) error {
 	if res == nil {
 		return err // bad input: nothing was sent
 	}
-	q.printf("terminate: %d instances; their state now: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	q.printf("terminate: %s; state now: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 
 	// Protected instances fail one by one; the others are terminated.
 	var be *ec2instances.BatchError
@@ -480,7 +543,7 @@ func (q *tour) terminate(ctx context.Context) error {
 	if err := gone.WaitUntilTerminated(ctx, 10*time.Minute); err != nil {
 		return err
 	}
-	q.printf("waiter: WaitUntilTerminated returned for the %d terminated instances\n", len(res.Succeeded))
+	q.printf("waiter: WaitUntilTerminated returned for the %s\n", demo.Plural(len(res.Succeeded), "terminated instance"))
 
 	// To terminate the protected ones, lift the protection first.
 	protected := res.FailedIDs()
@@ -501,8 +564,8 @@ func (q *tour) terminate(ctx context.Context) error {
 		if err := unprotected.WaitUntilTerminated(ctx, 10*time.Minute); err != nil {
 			return err
 		}
-		q.printf("terminate: lifted termination protection from %d %s and terminated them: %s\n",
-			len(res2.Succeeded), plural(len(res2.Succeeded), "instance"), demo.Count(demo.Changes(res2)))
+		q.printf("terminate: lifted termination protection from %s and terminated %s: %s\n",
+			demo.Plural(len(res2.Succeeded), "instance"), demo.Verb(len(res2.Succeeded), "it", "them"), demo.Count(demo.Changes(res2)))
 	}
 	return nil
 }
@@ -524,11 +587,4 @@ func (q *tour) final(ctx context.Context) error {
 	}
 	q.printf("final: %s\n", strings.Join(parts, ", "))
 	return nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }

@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: reboot would be allowed for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: reboot would be allowed for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// reboot(). IDs go up to 1000 a call, Options.Concurrency calls at
 	// once; the Concurrency option changes that for one action.
@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reboot: requested for %d instances: %v\n", len(res.Succeeded), res.Succeeded)
+	fmt.Fprintf(stdout, "reboot: requested for %s: %v\n", demo.Plural(len(res.Succeeded), "instance"), res.Succeeded)
 
 	states, err := demo.States(ctx, api)
 	if err != nil {

@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: start would be allowed for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: start would be allowed for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// start(AdditionalInfo=...): EC2 reserves the parameter; it is passed
 	// through as is.
@@ -49,11 +49,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "start: %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "start: %s\n", demo.Plural(len(res.Succeeded), "instance"))
 	for _, id := range res.Succeeded {
 		ch := res.Items[id]
-		fmt.Fprintf(stdout, "  %s %s (%d) -> %s (%d)\n", id,
-			ch.PreviousState.Name, *ch.PreviousState.Code, ch.CurrentState.Name, *ch.CurrentState.Code)
+		fmt.Fprintf(stdout, "  %s %s\n", id, demo.Change(&ch))
 	}
 
 	// The collection waiter waits for every instance it names. Build it
@@ -74,6 +73,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "instance %s: %s -> %s\n", inst.ID(), ch.PreviousState.Name, ch.CurrentState.Name)
+	fmt.Fprintf(stdout, "instance %s: %s\n", inst.ID(), demo.Change(ch))
 	return nil
 }

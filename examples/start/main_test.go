@@ -12,6 +12,6 @@ func TestStart(t *testing.T) {
 		"start: 3 instances",
 		" stopped (80) -> pending (0)\n",
 		"waiter: running 3",
-		": running -> running\n",
+		": running (16) -> running (16)\n",
 	)
 }

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: stop would be allowed for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: stop would be allowed for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// stop(Hibernate=True) for the caches, which keep their memory if they
 	// were launched with hibernation enabled (the others stop normally).
@@ -54,13 +54,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "stop(Hibernate): %d instances: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	fmt.Fprintf(stdout, "stop(Hibernate): %s: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 	stopping := res.Succeeded
 
 	// stop(Force=True) for the rest.
 	web := staging.Filter(ec2instances.Tag("role", "web"))
 	res, err = web.Stop(ctx, ec2instances.Force())
-	fmt.Fprintf(stdout, "stop(Force): %d instances: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	fmt.Fprintf(stdout, "stop(Force): %s: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 	if err != nil {
 		// Not every instance stopped: the Result says which failed and why.
 		fmt.Fprintf(stdout, "stop(Force): %v\n", err)

@@ -47,11 +47,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: terminate would be allowed for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: terminate would be allowed for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// terminate()
 	res, err = batch.Terminate(ctx)
-	fmt.Fprintf(stdout, "terminate: %d instances: %s\n", len(res.Succeeded), demo.Count(demo.Changes(res)))
+	fmt.Fprintf(stdout, "terminate: %s: %s\n", demo.Plural(len(res.Succeeded), "instance"), demo.Count(demo.Changes(res)))
 	var be *ec2instances.BatchError
 	switch {
 	case errors.As(err, &be):

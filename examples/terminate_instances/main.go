@@ -50,9 +50,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	for _, ch := range out.TerminatingInstances {
-		fmt.Fprintf(stdout, "SDK: %s: %s (%d) -> %s (%d)\n", aws.ToString(ch.InstanceId),
-			ch.PreviousState.Name, aws.ToInt32(ch.PreviousState.Code),
-			ch.CurrentState.Name, aws.ToInt32(ch.CurrentState.Code))
+		fmt.Fprintf(stdout, "SDK: %s: %s\n", aws.ToString(ch.InstanceId), demo.Change(&ch))
 	}
 
 	// The same for one instance with the package.
@@ -60,7 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Instance.Terminate: %s: %s -> %s\n", ids[1], ch.PreviousState.Name, ch.CurrentState.Name)
+	fmt.Fprintf(stdout, "Instance.Terminate: %s: %s\n", ids[1], demo.Change(ch))
 
 	// InstanceIds=[...], DryRun=True: success means "would be allowed".
 	byID := env.Ins.Filter(ec2instances.InstanceIDs(ids[2:]...))
@@ -68,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: terminate would be allowed for %d instances (Result.DryRun = %t)\n", len(res.Succeeded), res.DryRun)
+	fmt.Fprintf(stdout, "dry run: terminate would be allowed for %s (Result.DryRun = %t)\n", demo.Plural(len(res.Succeeded), "instance"), res.DryRun)
 
 	// InstanceIds=[...], with one ID that does not exist. The IDs go in
 	// calls of at most 1000; the unknown one is reported failed with a
@@ -100,6 +98,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "empty ID list: %d instances terminated\n", res.Len())
+	fmt.Fprintf(stdout, "empty ID list: %s terminated\n", demo.Plural(res.Len(), "instance"))
 	return nil
 }

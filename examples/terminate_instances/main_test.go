@@ -9,7 +9,8 @@ import (
 
 var lines = []string{
 	" running (16) -> shutting-down (32)\n",
-	": running -> shutting-down\n",
+	"Instance.Terminate: i-",
+	": running (16) -> shutting-down (32)\n",
 	"terminate: i-0123456789abcdef0 failed: ",
 	"terminate again: 3 succeeded",
 	"empty ID list: 0 instances terminated",

@@ -36,16 +36,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dry run: monitoring would be turned off for %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "dry run: monitoring would be turned off for %s\n", demo.Plural(len(res.Succeeded), "instance"))
 
 	// unmonitor()
 	res, err = monitored.Unmonitor(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "unmonitor: %d instances\n", len(res.Succeeded))
+	fmt.Fprintf(stdout, "unmonitor: %s\n", demo.Plural(len(res.Succeeded), "instance"))
 	for _, id := range res.Succeeded {
-		fmt.Fprintf(stdout, "  %s monitoring %s\n", id, res.Items[id].Monitoring.State)
+		m := res.Items[id]
+		fmt.Fprintf(stdout, "  %s monitoring %s\n", id, demo.Monitoring(&m))
 	}
 
 	// One instance at a time: Instance.Unmonitor returns the new state
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "instance %s: monitoring %s (already off: EC2 accepts it)\n", inst.ID(), m.Monitoring.State)
+		fmt.Fprintf(stdout, "instance %s: monitoring %s (already off: EC2 accepts it)\n", inst.ID(), demo.Monitoring(m))
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ec2go/ec2instances"
 	"github.com/ec2go/ec2instances/ec2test"
@@ -400,6 +402,44 @@ func (e *Env) Close(w io.Writer) error {
 	return nil
 }
 
+// Unimplemented reports whether err says that the endpoint does not
+// implement the action at all, and if so, what the answer was. That is:
+//
+//   - an EC2 error code for an unknown or unimplemented action
+//     (InvalidAction, as EC2 and ec2test answer, or NotImplemented), or
+//   - HTTP 501, or any 5xx whose body is not an EC2 error: moto answers an
+//     action it lacks (MonitorInstances and UnmonitorInstances, for one)
+//     with 500 and an HTML page.
+//
+// A 5xx that carries an EC2 error (InternalError, Unavailable, ...) is a
+// failure of an action the endpoint has, not a missing one. Send the call
+// that decides with the SDK's retries off (RetryMaxAttempts 1), or a
+// missing action costs the retries' backoff first.
+func Unimplemented(err error) (reason string, ok bool) {
+	if err == nil {
+		return "", false
+	}
+	var apiErr smithy.APIError
+	isAPI := errors.As(err, &apiErr)
+	if isAPI {
+		switch code := apiErr.ErrorCode(); code {
+		case "InvalidAction", "NotImplemented":
+			return "EC2 error " + code, true
+		}
+	}
+	var status interface{ HTTPStatusCode() int }
+	if !errors.As(err, &status) {
+		return "", false
+	}
+	switch code := status.HTTPStatusCode(); {
+	case code == http.StatusNotImplemented:
+		return "HTTP 501 Not Implemented", true
+	case code >= 500 && !isAPI:
+		return fmt.Sprintf("HTTP %d with no EC2 error in the body", code), true
+	}
+	return "", false
+}
+
 // Table prints instances as a table: ID, type, state, zone and tags (but
 // not RunTagKey).
 func Table(w io.Writer, insts []*ec2instances.Instance) {
@@ -462,6 +502,54 @@ func States(ctx context.Context, c ec2instances.Collection) (map[string]int, err
 		counts[State(inst)]++
 	}
 	return counts, nil
+}
+
+// Plural formats a count and its noun: "1 instance", "0 instances",
+// "3 pages". The nouns of the examples all take an s.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Verb picks the form of a verb for a count: Verb(1, "is", "are") is
+// "is", Verb(3, "is", "are") is "are".
+func Verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Monitoring is the monitoring state of a Monitor or Unmonitor result
+// (an item of Result.Items, or what Instance.Monitor returns), or "?" if
+// there is none.
+func Monitoring(m *types.InstanceMonitoring) string {
+	if m == nil || m.Monitoring == nil {
+		return "?"
+	}
+	return string(m.Monitoring.State)
+}
+
+// Change formats a state change (an item of Result.Items, or what
+// Instance.Start returns) as "stopped (80) -> pending (0)", with "?" for
+// what EC2 did not send.
+func Change(ch *types.InstanceStateChange) string {
+	if ch == nil {
+		return "?"
+	}
+	return stateCode(ch.PreviousState) + " -> " + stateCode(ch.CurrentState)
+}
+
+func stateCode(st *types.InstanceState) string {
+	if st == nil {
+		return "?"
+	}
+	if st.Code == nil {
+		return string(st.Name)
+	}
+	return fmt.Sprintf("%s (%d)", st.Name, *st.Code)
 }
 
 // Changes counts the state changes of a Start, Stop or Terminate result
