@@ -502,7 +502,10 @@ func TestHTTPCollectionWaiterRidesOutThrottling(t *testing.T) {
 	for seed := range int64(4) {
 		srv := ec2test.NewServer(ec2test.WithSeed(seed), ec2test.WithTransitionDelay(30*time.Millisecond))
 		ids := srv.Launch(ec2test.LaunchSpec{Count: 50, State: "stopped"})
-		ins := newManager(srv, func(o *ec2i.Options) { o.WaiterMinDelay = 10 * time.Millisecond; o.WaiterMaxDelay = 20 * time.Millisecond })
+		ins := newManager(srv, func(o *ec2i.Options) {
+			o.WaiterMinDelay = 10 * time.Millisecond
+			o.WaiterMaxDelay = 20 * time.Millisecond
+		})
 		fleet := ins.Filter(ec2i.InstanceIDs(ids...))
 		_, err := fleet.Start(ctx)
 		require.NoError(t, err)

@@ -8,8 +8,12 @@ package ec2instances_test
 // library says about it.
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net/http"
 	"os"
 	"slices"
 	"testing"
@@ -208,4 +212,72 @@ func runBatchScenarios(t *testing.T, ep endpoint) {
 		_, err = scenario("monitor").Unmonitor(ctx)
 		require.NoError(t, err)
 	})
+
+	t.Run("a cancel with calls in flight reports what they did", func(t *testing.T) {
+		// The endpoint acts on the TerminateInstances calls, but their
+		// answers never arrive: the context is cancelled as soon as
+		// each request has been answered, before the SDK reads the
+		// answer. Every instance must come back succeeded (seen
+		// terminated by a describe after the cancel) or unknown, and
+		// none failed.
+		ids := launch(t, "cancel", 12, 12)
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		client := ec2.New(ep.client.Options(), func(o *ec2.Options) {
+			o.HTTPClient = cancelAfter{inner: o.HTTPClient, action: "TerminateInstances", cancel: cancel}
+		})
+		lost := ec2i.New(client, func(o *ec2i.Options) { o.MaxBackoff = 50 * time.Millisecond })
+		res, err := lost.Filter(ec2i.InstanceIDs(ids...)).Terminate(cctx)
+		require.ErrorIs(t, cctx.Err(), context.Canceled, "the answer was lost")
+		st := states(t, ids)
+		for _, id := range ids {
+			switch res.Outcome(id) {
+			case ec2i.Succeeded:
+				assert.True(t, gone(st[id]), "%s reported succeeded but is %s", id, st[id])
+			case ec2i.Unknown:
+			default:
+				t.Errorf("%s: %v although the call reached the endpoint", id, res.Outcome(id))
+			}
+			assert.True(t, gone(st[id]), "%s: the call acted", id)
+		}
+		assert.Equal(t, sorted(ids), res.Succeeded, "the describe after the cancel saw every one terminated")
+		assert.NoError(t, err, "every instance succeeded, so the action did")
+	})
+
+	t.Run("more IDs than one call takes", func(t *testing.T) {
+		// 1100 IDs: two TerminateInstances calls (a collection of only
+		// IDs is acted on without a listing). Last, since the extra
+		// instances slow down moto's filtered listings.
+		ids := launch(t, "chunks", 1100, 100)
+		res, err := ins.Filter(ec2i.InstanceIDs(ids...)).Terminate(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, sorted(ids), res.Succeeded)
+		for id, st := range states(t, ids) {
+			assert.True(t, gone(st), "%s is %s", id, st)
+		}
+	})
+}
+
+// cancelAfter is an HTTP client that sends each request of one action,
+// then calls cancel and reports the cancellation instead of the answer,
+// as if the answer had been lost when the caller gave up.
+type cancelAfter struct {
+	inner  ec2.HTTPClient
+	action string
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := c.inner.Do(r)
+	if err != nil || !bytes.Contains(body, []byte("Action="+c.action)) {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	c.cancel()
+	return nil, context.Canceled
 }

@@ -212,9 +212,9 @@ func batchImpls() []batchImpl {
 // waiting rather than decoding XML dominates. Timed: terminating the
 // tag:fleet=bench instances. impl=ours is
 // ins.Filter(Tag("fleet","bench")).Terminate(ctx) with default options
-// (page size 1000, concurrency 10, 17 list segments); impl=ours-seg1 the
-// same with Options.SequentialListing = true (one sequential listing, actions
-// overlapping it). impl=boto3-ps1000 is boto3Terminate, boto3's batch
+// (page size 1000, concurrency 10, 17 list segments, the listing done
+// before the action calls); impl=ours-seg1 the same with
+// Options.SequentialListing = true (one listing, page after page). impl=boto3-ps1000 is boto3Terminate, boto3's batch
 // action in Go, with page_size 1000 (boto3 with no page size asks for
 // every instance in one page and then sends 10,000 IDs in one
 // TerminateInstances, which EC2 and ec2test refuse: see

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -84,9 +85,42 @@ const (
 	DeleteAllTagsUnsupported     Quirk = "DeleteTags without Tag deletes nothing instead of every tag"
 	DescribeAnswers100           Quirk = "without MaxResults, DescribeInstances answers 100 reservations and a NextToken instead of every instance"
 	ModifyRunningInstanceType    Quirk = "ModifyInstanceAttribute changes the type of a running instance instead of failing with IncorrectInstanceState"
+	NoDefaultSecurityGroup       Quirk = "an instance launched without security groups has none instead of the VPC's default group"
+	ConsoleOutputIgnoresDryRun   Quirk = "GetConsoleOutput ignores DryRun and answers the output"
 	// LimitedFilters is declared by setting Quirks.SupportedFilters.
 	LimitedFilters Quirk = "the filter is not implemented (500)"
 )
+
+// quirkFailures describes how each quirk makes its checks fail: the
+// first failure a scenario reports after it reaches the quirk's check
+// must match, so VerifyQuirks confirms the quirk itself and not some
+// other failure.
+var quirkFailures = map[Quirk]*regexp.Regexp{
+	LaunchesMinCount:             regexp.MustCompile(`^MinCount 2 MaxCount 3 launched 2 instances, want 3$`),
+	IgnoresLaunchProtection:      regexp.MustCompile(`^disableApiTermination not set after launch$|want error OperationNotPermitted \(400\), got success`),
+	PagesPerReservation:          regexp.MustCompile(`^7 instances of one reservation in pages of 5: got page sizes \[7\]`),
+	NoMaxResultsBounds:           regexp.MustCompile(`^want error InvalidParameterValue \(400\), got success`),
+	TokensBreakOnChange:          regexp.MustCompile(`^next page after the first page's instances stopped: .*StatusCode: 500`),
+	InvalidTokenServerError:      regexp.MustCompile(`^want error InvalidParameterValue \(400\), got .*\(500\)`),
+	NoFilterWildcards:            regexp.MustCompile(`^instance-type t3\.\*: got instances \[\], want`),
+	UnknownFilterServerError:     regexp.MustCompile(`^want error InvalidParameterValue \(400\), got .*\(500\)`),
+	NoMonitoring:                 regexp.MustCompile(`MonitorInstances, .*StatusCode: 500`),
+	NonAtomicProtectedTerminate:  regexp.MustCompile(`is (shutting-down|terminated) after a terminate that failed for a protected instance in its zone$`),
+	IgnoresZoneRule:              regexp.MustCompile(`in the other zone is running, want terminated$`),
+	NoMalformedIDCheck:           regexp.MustCompile(`^want error InvalidInstanceID\.Malformed \(400\), got InvalidInstanceID\.NotFound \(400\)`),
+	DescribeNamesOneMissingID:    regexp.MustCompile(`^message "The instance ID '[^']*' does not exist"$`),
+	NoStateChecks:                regexp.MustCompile(`^want error IncorrectInstanceState \(400\), got success$`),
+	TerminateAnswersShuttingDown: regexp.MustCompile(`state change .*, want terminated -> terminated$`),
+	ReasonInUTC:                  regexp.MustCompile(`^state transition reason "User initiated \(.* UTC\)" does not end in GMT\)$`),
+	UnknownActionServerError:     regexp.MustCompile(`^unknown action: status 500 `),
+	DeleteAllTagsUnsupported:     regexp.MustCompile(`^tags after DeleteTags without Tag: map\[a:1 `),
+	DescribeAnswers100:           regexp.MustCompile(`^a describe without MaxResults returned a NextToken after 100 reservations$`),
+	ModifyRunningInstanceType:    regexp.MustCompile(`^want error IncorrectInstanceState \(400\), got success$`),
+	NoDefaultSecurityGroup:       regexp.MustCompile(`^launched without security groups, the instance is in \[\], want the default group$`),
+	ConsoleOutputIgnoresDryRun:   regexp.MustCompile(`^GetConsoleOutput with DryRun: got  \(0\), want DryRunOperation \(412\)`),
+	// A filter the endpoint does not implement fails its describe.
+	LimitedFilters: regexp.MustCompile(`^DescribeInstances: .*StatusCode: 500`),
+}
 
 // Quirks lists an endpoint's known departures from EC2. The zero value
 // claims full conformance.
@@ -119,7 +153,7 @@ func MotoQuirks() Quirks {
 			NoMonitoring, NonAtomicProtectedTerminate, IgnoresZoneRule, NoMalformedIDCheck,
 			DescribeNamesOneMissingID, NoStateChecks, TerminateAnswersShuttingDown, ReasonInUTC,
 			UnknownActionServerError, DeleteAllTagsUnsupported, ModifyRunningInstanceType,
-			DescribeAnswers100,
+			DescribeAnswers100, NoDefaultSecurityGroup, ConsoleOutputIgnoresDryRun,
 		},
 		SupportedFilters: motoFilters,
 	}
@@ -199,10 +233,14 @@ func Scenarios() []string {
 
 // VerifyQuirks checks that the endpoint really has each quirk it declares:
 // for every quirk, the scenarios that would skip because of it run with
-// the quirk lifted, and at least one must fail. For SupportedFilters,
-// every filter of the filter spread that is declared unsupported must
-// fail. A declared quirk that no longer shows fails the test, so the
-// skips stay accurate when the endpoint improves.
+// the quirk lifted, and each that reaches the quirk's check must then fail
+// there, in the way the quirk describes: nothing may fail before the
+// check, and the first failure after it must match the quirk's known
+// failure. For SupportedFilters, every filter of the filter spread that
+// is declared unsupported must fail as an unimplemented filter does. A
+// declared quirk that no longer shows fails the test, so the skips stay
+// accurate when the endpoint improves, and so does a scenario that fails
+// for another reason.
 func VerifyQuirks(t *testing.T, ep Endpoint) {
 	ep = ep.withDefaults(t)
 	run := randomHex(6)
@@ -221,13 +259,13 @@ func VerifyQuirks(t *testing.T, ep Endpoint) {
 					continue
 				}
 				rec := probeScenario(sc, probe, q, run)
+				if msg := rec.mismatch(q); msg != "" {
+					t.Errorf("%s: %s", sc.name, msg)
+				} else if rec.reached {
+					t.Logf("%s without the quirk fails as expected: %s", sc.name, rec.firstErrorAfterCheck())
+				}
 				if rec.reached {
 					reached++
-					if rec.failed {
-						t.Logf("%s without the quirk fails as expected: %s", sc.name, rec.firstError())
-					} else {
-						t.Errorf("%s passes without the quirk: the endpoint no longer has it", sc.name)
-					}
 				}
 			}
 			if reached == 0 {
@@ -241,6 +279,9 @@ func VerifyQuirks(t *testing.T, ep Endpoint) {
 			probe.Quirks.SupportedFilters = nil
 			sc := scenario{name: "FilterSpread", fn: filterSpread}
 			rec := probeScenario(sc, probe, "", run)
+			if rec.failed {
+				t.Errorf("FilterSpread fails outside its filter checks: %s", rec.firstError())
+			}
 			h := &harness{ep: ep}
 			checked := 0
 			for name, sub := range rec.subs {
@@ -248,8 +289,12 @@ func VerifyQuirks(t *testing.T, ep Endpoint) {
 					continue
 				}
 				checked++
-				if !sub.failed && !sub.skipped {
+				switch {
+				case sub.skipped:
+				case !sub.failed:
 					t.Errorf("filter %s works: it should not be declared unsupported", name)
+				case !quirkFailures[LimitedFilters].MatchString(sub.firstError()):
+					t.Errorf("filter %s fails, but not as an unimplemented filter: %s", name, sub.firstError())
 				}
 			}
 			if checked == 0 {
@@ -272,8 +317,41 @@ func probeScenario(sc scenario, ep Endpoint, q Quirk, run string) *recorder {
 type recorder struct {
 	failed, skipped, reached bool
 	msgs                     []string
+	reachedAt                int // len(msgs) when the check was reached
 	cleanups                 []func()
 	subs                     map[string]*recorder
+}
+
+// firstErrorAfterCheck returns the first failure reported after the
+// probed quirk's check was reached.
+func (r *recorder) firstErrorAfterCheck() string {
+	if !r.reached || len(r.msgs) <= r.reachedAt {
+		return ""
+	}
+	return r.msgs[r.reachedAt]
+}
+
+// mismatch says how a probe of quirk q departs from what the quirk
+// predicts ("" when it does not): a failure before the check, no
+// failure after it, or a failure of another kind.
+func (r *recorder) mismatch(q Quirk) string {
+	if !r.reached {
+		if r.failed {
+			return "fails before reaching the quirk's check: " + r.firstError()
+		}
+		return ""
+	}
+	if r.reachedAt > 0 {
+		return "fails before reaching the quirk's check: " + r.msgs[0]
+	}
+	first := r.firstErrorAfterCheck()
+	if first == "" {
+		return "passes without the quirk: the endpoint no longer has it"
+	}
+	if re := quirkFailures[q]; re != nil && !re.MatchString(first) {
+		return "fails without the quirk, but not as the quirk describes (" + re.String() + "): " + first
+	}
+	return ""
 }
 
 func (r *recorder) Helper() {}
@@ -362,7 +440,10 @@ func (h *harness) sub(name string, fn func(h *harness)) {
 func (h *harness) quirk(q Quirk) {
 	h.t.Helper()
 	if h.probeQuirk != "" && q == h.probeQuirk {
-		h.rec.reached = true
+		if !h.rec.reached {
+			h.rec.reached = true
+			h.rec.reachedAt = len(h.rec.msgs)
+		}
 		return
 	}
 	if h.ep.Quirks.Has(q) {
@@ -382,6 +463,7 @@ type launchOpts struct {
 	typ       types.InstanceType
 	key       string
 	tags      map[string]string
+	groups    []string // security group names
 	protect   bool
 	monitored bool
 }
@@ -422,6 +504,9 @@ func (h *harness) launch(o launchOpts) *ec2.RunInstancesOutput {
 	}
 	if o.protect {
 		in.DisableApiTermination = aws.Bool(true)
+	}
+	if len(o.groups) > 0 {
+		in.SecurityGroups = o.groups
 	}
 	if o.monitored {
 		in.Monitoring = &types.RunInstancesMonitoringEnabled{Enabled: aws.Bool(true)}

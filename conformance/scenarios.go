@@ -19,6 +19,8 @@ var scenarios = []scenario{
 	{"LaunchTagSpecifications", launchTagSpecifications, nil},
 	{"LaunchPlacementTypeKey", launchPlacementTypeKey, nil},
 	{"LaunchDisableApiTermination", launchDisableAPITermination, []Quirk{IgnoresLaunchProtection}},
+	{"LaunchOneZonePerCall", launchOneZonePerCall, nil},
+	{"LaunchDefaultSecurityGroup", launchDefaultSecurityGroup, []Quirk{NoDefaultSecurityGroup}},
 	{"FilterAndOr", filterAndOr, nil},
 	{"FilterCaseSensitive", filterCaseSensitive, nil},
 	{"FilterTagWildcards", filterTagWildcards, nil},
@@ -39,7 +41,7 @@ var scenarios = []scenario{
 	{"TagDeleteAll", tagDeleteAll, []Quirk{DeleteAllTagsUnsupported}},
 	{"StopStart", stopStart, nil},
 	{"StopReason", stopReason, []Quirk{ReasonInUTC}},
-	{"Reboot", reboot, nil},
+	{"Reboot", reboot, []Quirk{NoMalformedIDCheck}},
 	{"Terminate", terminate, nil},
 	{"TerminateIdempotent", terminateIdempotent, []Quirk{TerminateAnswersShuttingDown}},
 	{"StartTerminated", startTerminated, []Quirk{NoStateChecks}},
@@ -56,7 +58,7 @@ var scenarios = []scenario{
 	{"ModifyInstanceType", modifyInstanceType, nil},
 	{"ModifyInstanceTypeRunning", modifyInstanceTypeRunning, []Quirk{ModifyRunningInstanceType}},
 	{"DescribeInstanceStatus", describeInstanceStatus, nil},
-	{"ConsoleOutput", consoleOutput, nil},
+	{"ConsoleOutput", consoleOutput, []Quirk{NoMalformedIDCheck, ConsoleOutputIgnoresDryRun}},
 	{"UnknownAction", unknownAction, []Quirk{UnknownActionServerError}},
 }
 
@@ -155,6 +157,54 @@ func launchDisableAPITermination(h *harness) {
 	h.wantError(err, "OperationNotPermitted", http.StatusBadRequest)
 }
 
+// launchOneZonePerCall checks that one RunInstances call puts all its
+// instances in one zone and one subnet, with and without a placement.
+func launchOneZonePerCall(h *harness) {
+	for _, zone := range []string{"", h.ep.Zones[1]} {
+		out := h.launch(launchOpts{min: 3, zone: zone})
+		ids := instanceIDs(out.Instances)
+		described := h.byID(ids...)
+		if len(described) != len(ids) {
+			h.t.Fatalf("described %d of %d instances", len(described), len(ids))
+		}
+		for what, ins := range map[string][]types.Instance{"RunInstances answer": out.Instances, "DescribeInstances": mapValues(described)} {
+			az, sn := aws.ToString(ins[0].Placement.AvailabilityZone), aws.ToString(ins[0].SubnetId)
+			if zone != "" && az != zone {
+				h.t.Errorf("%s: zone %s, want the placement's %s", what, az, zone)
+			}
+			for _, in := range ins[1:] {
+				if aws.ToString(in.Placement.AvailabilityZone) != az || aws.ToString(in.SubnetId) != sn {
+					h.t.Errorf("%s: one call launched into %s/%s and %s/%s", what, az, sn,
+						aws.ToString(in.Placement.AvailabilityZone), aws.ToString(in.SubnetId))
+				}
+			}
+		}
+	}
+}
+
+func mapValues(m map[string]types.Instance) []types.Instance {
+	out := make([]types.Instance, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// launchDefaultSecurityGroup checks that an instance launched without
+// security groups is in the VPC's default group.
+func launchDefaultSecurityGroup(h *harness) {
+	id := h.launchIDs(launchOpts{})[0]
+	in := h.byID(id)[id]
+	h.quirk(NoDefaultSecurityGroup)
+	var names []string
+	for _, g := range in.SecurityGroups {
+		names = append(names, aws.ToString(g.GroupName))
+	}
+	if !contains(names, "default") {
+		h.t.Errorf("launched without security groups, the instance is in %v, want the default group", names)
+	}
+}
+
 func filterAndOr(h *harness) {
 	a := h.launchIDs(launchOpts{typ: types.InstanceTypeT3Micro, tags: map[string]string{"team": "blue"}})
 	b := h.launchIDs(launchOpts{typ: types.InstanceTypeT3Small, tags: map[string]string{"team": "blue"}})
@@ -207,7 +257,9 @@ func filterTagKey(h *harness) {
 // filterSpread checks a spread of the documented filters, each with a
 // value read from the instance itself, plus a value that must not match.
 func filterSpread(h *harness) {
-	id := h.launchIDs(launchOpts{zone: h.ep.Zones[0], typ: types.InstanceTypeT3Micro, key: "spread-key"})[0]
+	// The default group is named, so endpoints that leave an instance
+	// without groups by default (NoDefaultSecurityGroup) show one too.
+	id := h.launchIDs(launchOpts{zone: h.ep.Zones[0], typ: types.InstanceTypeT3Micro, key: "spread-key", groups: []string{"default"}})[0]
 	other := h.launchIDs(launchOpts{zone: h.ep.Zones[1], typ: types.InstanceTypeT3Small})[0]
 	h.waitState(types.InstanceStateNameRunning, id, other)
 	in := h.byID(id)[id]
@@ -600,10 +652,24 @@ func stopReason(h *harness) {
 func reboot(h *harness) {
 	ids := h.launchIDs(launchOpts{min: 2})
 	h.waitState(types.InstanceStateNameRunning, ids...)
+	_, err := h.c().RebootInstances(h.ctx, &ec2.RebootInstancesInput{InstanceIds: ids, DryRun: aws.Bool(true)})
+	h.wantError(err, "DryRunOperation", http.StatusPreconditionFailed)
 	if _, err := h.c().RebootInstances(h.ctx, &ec2.RebootInstancesInput{InstanceIds: ids}); err != nil {
 		h.t.Fatal(err)
 	}
 	h.waitState(types.InstanceStateNameRunning, ids...)
+	missing := missingIDs()
+	_, err = h.c().RebootInstances(h.ctx, &ec2.RebootInstancesInput{InstanceIds: append([]string{ids[0]}, missing[0])})
+	msg := h.wantError(err, "InvalidInstanceID.NotFound", http.StatusBadRequest)
+	if !strings.Contains(msg, missing[0]) || strings.Contains(msg, ids[0]) {
+		h.t.Errorf("message %q should name %s only", msg, missing[0])
+	}
+	h.quirk(NoMalformedIDCheck)
+	_, err = h.c().RebootInstances(h.ctx, &ec2.RebootInstancesInput{InstanceIds: []string{ids[0], "i-xyz"}})
+	msg = h.wantError(err, "InvalidInstanceID.Malformed", http.StatusBadRequest)
+	if !strings.Contains(msg, "i-xyz") {
+		h.t.Errorf("message %q does not name the malformed ID", msg)
+	}
 }
 
 func terminate(h *harness) {
@@ -665,8 +731,10 @@ func stopTerminated(h *harness) {
 	h.wantError(err, "IncorrectInstanceState", http.StatusBadRequest)
 }
 
+// dryRun sends every changing action with DryRun: each must answer
+// DryRunOperation (412) and change nothing.
 func dryRun(h *harness) {
-	id := h.launchIDs(launchOpts{})[0]
+	id := h.launchIDs(launchOpts{tags: map[string]string{"keep": "me"}})[0]
 	h.waitState(types.InstanceStateNameRunning, id)
 	ids := []string{id}
 	dry := aws.Bool(true)
@@ -694,7 +762,27 @@ func dryRun(h *harness) {
 		},
 		"RunInstances": func() error {
 			_, err := h.c().RunInstances(h.ctx, &ec2.RunInstancesInput{ImageId: aws.String(ImageID),
-				MinCount: aws.Int32(1), MaxCount: aws.Int32(1), DryRun: dry})
+				MinCount: aws.Int32(1), MaxCount: aws.Int32(1), DryRun: dry,
+				TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeInstance,
+					Tags: []types.Tag{{Key: aws.String(RunTagKey), Value: aws.String(h.run)}}}}})
+			return err
+		},
+		"StartInstances": func() error {
+			_, err := h.c().StartInstances(h.ctx, &ec2.StartInstancesInput{InstanceIds: ids, DryRun: dry})
+			return err
+		},
+		"DeleteTags": func() error {
+			_, err := h.c().DeleteTags(h.ctx, &ec2.DeleteTagsInput{Resources: ids, DryRun: dry,
+				Tags: []types.Tag{{Key: aws.String("keep")}}})
+			return err
+		},
+		"MonitorInstances": func() error {
+			_, err := h.c().MonitorInstances(h.ctx, &ec2.MonitorInstancesInput{InstanceIds: ids, DryRun: dry})
+			return err
+		},
+		"ModifyInstanceAttribute": func() error {
+			_, err := h.c().ModifyInstanceAttribute(h.ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), DryRun: dry,
+				DisableApiStop: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
 			return err
 		},
 	}
@@ -708,8 +796,22 @@ func dryRun(h *harness) {
 	if in.State.Name != types.InstanceStateNameRunning {
 		h.t.Errorf("a dry run changed the state to %s", in.State.Name)
 	}
-	if _, ok := tagMap(in)["dry"]; ok {
-		h.t.Errorf("a dry run added a tag")
+	if m := tagMap(in); m["dry"] != "" || m["keep"] != "me" {
+		h.t.Errorf("a dry run changed the tags: %v", m)
+	}
+	if in.Monitoring != nil && in.Monitoring.State != types.MonitoringStateDisabled {
+		h.t.Errorf("a dry run changed monitoring to %s", in.Monitoring.State)
+	}
+	attr, err := h.c().DescribeInstanceAttribute(h.ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String(id),
+		Attribute: types.InstanceAttributeNameDisableApiStop})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if attr.DisableApiStop != nil && aws.ToBool(attr.DisableApiStop.Value) {
+		h.t.Errorf("a dry run turned on stop protection")
+	}
+	if got := h.describe(); len(got) != 1 {
+		h.t.Errorf("a dry run launched instances: %d described", len(got))
 	}
 }
 
@@ -979,6 +1081,19 @@ func consoleOutput(h *harness) {
 	if _, err := base64.StdEncoding.DecodeString(aws.ToString(out.Output)); err != nil {
 		h.t.Errorf("output is not base64: %v", err)
 	}
+	missing := missingIDs()[0]
+	_, err = h.c().GetConsoleOutput(h.ctx, &ec2.GetConsoleOutputInput{InstanceId: aws.String(missing)})
+	if msg := h.wantError(err, "InvalidInstanceID.NotFound", http.StatusBadRequest); !strings.Contains(msg, missing) {
+		h.t.Errorf("message %q does not name %s", msg, missing)
+	}
+	h.quirk(ConsoleOutputIgnoresDryRun)
+	_, err = h.c().GetConsoleOutput(h.ctx, &ec2.GetConsoleOutputInput{InstanceId: aws.String(id), DryRun: aws.Bool(true)})
+	if code, _, status := apiError(err); code != "DryRunOperation" || status != http.StatusPreconditionFailed {
+		h.t.Errorf("GetConsoleOutput with DryRun: got %s (%d), want DryRunOperation (412): %v", code, status, err)
+	}
+	h.quirk(NoMalformedIDCheck)
+	_, err = h.c().GetConsoleOutput(h.ctx, &ec2.GetConsoleOutputInput{InstanceId: aws.String("i-xyz")})
+	h.wantError(err, "InvalidInstanceID.Malformed", http.StatusBadRequest)
 }
 
 func unknownAction(h *harness) {

@@ -61,6 +61,9 @@ func (s *Server) takeBlock(sn *subnet) bool {
 // per addresses fit in the subnet's block and the free blocks. It needs
 // a lock.
 func (s *Server) addressesFit(sn *subnet, count int, per uint32) bool {
+	if per == 0 {
+		return true
+	}
 	if per > blockUsable {
 		return false
 	}

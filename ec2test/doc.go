@@ -20,10 +20,15 @@
 //
 // For tests of failure handling it injects faults deterministically from a
 // seed: latency, throttling (RequestLimitExceeded), server errors and
-// eventual consistency of new instances; [Server.SetFaults] changes them
-// while serving. [Server.Launch] seeds instances without HTTP, and
+// eventual consistency of new instances, which all leave a request without
+// effect, and answers that come late or never (ResponseLatency,
+// DropResponseRate) after the request took effect, for tests of how a
+// program reconciles calls whose outcome it did not learn.
+// [Server.SetFaults] changes them while serving. [Server.Launch] seeds
+// instances without HTTP, [Server.AddSubnet] declares subnets, and
 // [Server.Instance] and [Server.Instances] read the truth back, so a test
-// can check what a program did.
+// can check what a program did. [Server.Close] returns promptly even while
+// requests wait in injected latency or clients stall.
 //
 // The store scales linearly: 100,000 instances fit in memory and a
 // tag-filtered page of 1,000 is answered in milliseconds.

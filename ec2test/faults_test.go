@@ -168,7 +168,6 @@ func TestCloseDuringResponseLatency(t *testing.T) {
 // body is cut off at once; one that stops in the middle of its headers
 // after the grace period.
 func TestCloseWithStalledClients(t *testing.T) {
-	var arrived atomic.Int32
 	s := NewServer()
 	host := strings.TrimPrefix(s.URL(), "http://")
 	body, err := net.Dial("tcp", host)
@@ -182,7 +181,6 @@ func TestCloseWithStalledClients(t *testing.T) {
 		defer s.readMu.Unlock()
 		return len(s.reading) == 1
 	}, 5*time.Second, 5*time.Millisecond)
-	arrived.Add(1)
 	closesWithin(t, s, 1500*time.Millisecond)
 	_ = body.SetReadDeadline(time.Now().Add(5 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(body), nil)

@@ -529,7 +529,10 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 			}
 		}
 	}
-	perInstance := 16*nPrefix + 15
+	perInstance := uint32(0)
+	if nPrefix > 0 {
+		perInstance = 16*nPrefix + 15 // with room to align the prefixes
+	}
 	if lr.privateIP == 0 {
 		perInstance += nAddr
 	}

@@ -369,3 +369,35 @@ func TestMembers(t *testing.T) {
 	_, ok = r.members("N", 2)
 	require.False(t, ok)
 }
+
+// TestAddressesExhausted: when a subnet's addresses run out, RunInstances
+// fails before it launches anything.
+func TestAddressesExhausted(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	// Leave one block (65,531 usable addresses) for the whole server.
+	s.mu.Lock()
+	s.pools[0].next = s.pools[0].end
+	s.pools[1].next = s.pools[1].end - blockSize
+	s.mu.Unlock()
+	// Each instance takes an address and 50 /28 prefixes: 801 addresses,
+	// up to 816 with the alignment.
+	s.Launch(LaunchSpec{Count: 40, AvailabilityZone: "us-east-1a", IPv4PrefixCount: 50})
+	s.Launch(LaunchSpec{Count: 40, AvailabilityZone: "us-east-1a", IPv4PrefixCount: 50})
+	c := s.Client(noRetry)
+	run := func(prefixes int32) error {
+		_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			Placement:         &types.Placement{AvailabilityZone: aws.String("us-east-1a")},
+			NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), Ipv4PrefixCount: aws.Int32(prefixes)}}})
+		return err
+	}
+	requireCode(t, run(50), "InsufficientFreeAddressesInSubnet", 400)
+	require.Equal(t, 80, s.Len(), "nothing launched")
+	require.NoError(t, run(0), "a single address is still free")
+	seen := map[netip.Addr]bool{}
+	for _, a := range allAddresses(t, s) {
+		require.False(t, seen[a])
+		seen[a] = true
+	}
+	require.Len(t, seen, 80*801+1)
+}

@@ -161,9 +161,11 @@ func WithRequestLog() Option { return func(c *config) { c.requestLog = true } }
 func WithRequestHook(hook func(Request)) Option { return func(c *config) { c.hook = hook } }
 
 // WithAvailabilityZones sets the zones of the server's region (the region
-// is the first zone's name without its final letter). Instances are
-// launched round-robin across them unless a placement or subnet says
-// otherwise. The default is us-east-1a, us-east-1b and us-east-1c.
+// is the first zone's name without its final letter). A RunInstances call
+// without a placement or subnet goes to the next zone in turn, all its
+// instances together; Launch spreads its instances round-robin over the
+// zones (see [LaunchSpec.Count]). The default is us-east-1a, us-east-1b
+// and us-east-1c.
 func WithAvailabilityZones(zones ...string) Option {
 	return func(c *config) {
 		if len(zones) > 0 {

@@ -493,10 +493,16 @@ func (s *Server) readBody(w http.ResponseWriter, hr *http.Request) ([]byte, erro
 	s.readMu.Lock()
 	delete(s.reading, rc)
 	s.readMu.Unlock()
+	if err != nil {
+		// The connection is not reused: make net/http's attempt to
+		// discard the rest of the body fail at once.
+		_ = rc.SetReadDeadline(time.Now())
+		return nil, err
+	}
 	// Clear the deadline, or it would end the connection (and cancel the
 	// request's context) while the request waits in a long latency.
 	_ = rc.SetReadDeadline(time.Time{})
-	return body, err
+	return body, nil
 }
 
 func (s *Server) finish(rec Request, status int, code string, dropped bool) {

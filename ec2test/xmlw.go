@@ -74,19 +74,6 @@ func (x *xw) size() int {
 	return n
 }
 
-// bytes returns the document in one slice (copying only when it has
-// spliced parts).
-func (x *xw) bytes() []byte {
-	if len(x.parts) == 0 {
-		return x.b
-	}
-	out := make([]byte, 0, x.size())
-	for _, p := range x.parts {
-		out = append(out, p...)
-	}
-	return append(out, x.b[x.mark:]...)
-}
-
 // writeTo writes the document to w.
 func (x *xw) writeTo(w io.Writer) error {
 	for _, p := range x.parts {

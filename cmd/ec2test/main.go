@@ -4,8 +4,10 @@
 //	go run ./cmd/ec2test -addr 127.0.0.1:0 -seed 1 -instances 100
 //
 // The first line of standard output is the endpoint URL. The server runs
-// until it receives SIGINT or SIGTERM. By default it binds to 127.0.0.1
-// only. Flags set the injected faults and timings; -h lists them.
+// until it receives SIGINT or SIGTERM, then stops within a few seconds
+// even when clients stall or requests wait in injected latency. By
+// default it binds to 127.0.0.1 only. Flags set the injected faults and
+// timings; -h lists them.
 //
 // Clients need a region (us-east-1 by default) and any credentials, for
 // example:
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	latency := fs.Duration("latency", 0, "delay before each request is processed")
 	throttle := fs.Float64("throttle-rate", 0, "fraction of requests answered with RequestLimitExceeded (0..1)")
 	serverErrors := fs.Float64("error-rate", 0, "fraction of requests answered with InternalError (0..1)")
+	respLatency := fs.Duration("response-latency", 0, "delay after each request is processed, before its answer (a client that gives up meanwhile loses the answer, not the effect)")
+	dropRate := fs.Float64("drop-rate", 0, "fraction of requests processed and then answered by closing the connection (0..1)")
 	faultActions := fs.String("fault-actions", "", "comma-separated actions the faults apply to (default all)")
 	eventual := fs.Duration("eventual", 0, "how long new instances stay invisible (eventual consistency)")
 	transition := fs.Duration("transition-delay", 0, "duration of pending, stopping and shutting-down")
@@ -68,8 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if *throttle < 0 || *throttle > 1 || *serverErrors < 0 || *serverErrors > 1 {
-		return errors.New("-throttle-rate and -error-rate must be between 0 and 1")
+	for _, p := range []float64{*throttle, *serverErrors, *dropRate} {
+		if p < 0 || p > 1 {
+			return errors.New("-throttle-rate, -error-rate and -drop-rate must be between 0 and 1")
+		}
 	}
 	opts := []ec2test.Option{
 		ec2test.WithSeed(*seed),
@@ -98,7 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	s := ec2test.NewServerListener(l, opts...)
 	defer s.Close()
-	s.SetFaults(ec2test.Faults{Latency: *latency, ThrottleRate: *throttle, ServerErrorRate: *serverErrors, Actions: splitList(*faultActions)})
+	s.SetFaults(ec2test.Faults{Latency: *latency, ThrottleRate: *throttle, ServerErrorRate: *serverErrors,
+		ResponseLatency: *respLatency, DropResponseRate: *dropRate, Actions: splitList(*faultActions)})
 	if *instances > 0 {
 		spec := ec2test.LaunchSpec{Count: *instances}
 		if *tag != "" {

@@ -20,6 +20,8 @@ import (
 func main() { demo.Main(run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
+	// An endpoint may lack MonitorInstances (moto does): say so plainly.
+	defer func() { err = demo.ExplainUnimplemented(err) }()
 	env, err := demo.Start(ctx, "monitor", args, stdout)
 	if err != nil {
 		return err

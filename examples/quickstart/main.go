@@ -15,6 +15,11 @@
 // ec2instances-example-run=<run ID>). With -aws and without -yes nothing is
 // launched or changed: the read-only steps list the account's instances
 // and the others are skipped.
+//
+// A step whose action the endpoint does not implement (moto has neither
+// MonitorInstances nor UnmonitorInstances) is skipped with a line that
+// says so, and a page larger than the MaxResults the page_size step sent
+// (moto ignores it next to filters) is pointed out.
 package main
 
 import (
@@ -526,7 +531,7 @@ func (q *tour) terminate(ctx context.Context) error {
 	// Protected instances fail one by one; the others are terminated.
 	var be *ec2instances.BatchError
 	if errors.As(err, &be) {
-		q.printf("terminate: error: %v\n", err)
+		q.printf("terminate: error: *BatchError: %d of %d instances failed, %d unknown\n", be.Failed, be.Total, be.Unknown)
 		for _, id := range res.FailedIDs() {
 			var apiErr smithy.APIError
 			if errors.As(res.Failed[id], &apiErr) {

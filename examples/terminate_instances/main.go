@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	// *NotFoundError, and the others are terminated.
 	withUnknown := env.Ins.Filter(ec2instances.InstanceIDs(append(slices.Clone(ids[2:]), "i-0123456789abcdef0")...))
 	res, err = withUnknown.Terminate(ctx)
-	fmt.Fprintf(stdout, "terminate: %d of %d IDs terminated: %s\n", len(res.Succeeded), res.Len(), demo.Count(demo.Changes(res)))
+	fmt.Fprintf(stdout, "terminate: %d of %s terminated: %s\n", len(res.Succeeded), demo.Plural(res.Len(), "ID"), demo.Count(demo.Changes(res)))
 	for _, id := range res.FailedIDs() {
 		if !errors.Is(res.Failed[id], ec2instances.ErrNotFound) {
 			return err // a failure this example does not expect

@@ -18,6 +18,8 @@ import (
 func main() { demo.Main(run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
+	// An endpoint may lack UnmonitorInstances and the monitoring-state filter (moto does): say so plainly.
+	defer func() { err = demo.ExplainUnimplemented(err) }()
 	env, err := demo.Start(ctx, "unmonitor", args, stdout)
 	if err != nil {
 		return err

@@ -393,8 +393,12 @@ func (e *Env) Close(w io.Writer) error {
 		}
 	}
 	res, err := mine.Terminate(ctx)
-	if res != nil {
-		fmt.Fprintf(w, "cleanup: terminated the %d instances this run launched and left (tag %s=%s)\n", len(res.Succeeded), RunTagKey, e.RunID)
+	switch {
+	case res == nil:
+	case len(res.Succeeded) == 0 && len(left) == 0:
+		fmt.Fprintf(w, "cleanup: none of the instances this run launched is left to terminate (tag %s=%s)\n", RunTagKey, e.RunID)
+	default:
+		fmt.Fprintf(w, "cleanup: terminated the %s this run launched and left (tag %s=%s)\n", Plural(len(res.Succeeded), "instance"), RunTagKey, e.RunID)
 	}
 	if err != nil {
 		return fmt.Errorf("cleanup: %w", err)
@@ -438,6 +442,22 @@ func Unimplemented(err error) (reason string, ok bool) {
 		return fmt.Sprintf("HTTP %d with no EC2 error in the body", code), true
 	}
 	return "", false
+}
+
+// ExplainUnimplemented puts a sentence in front of an error that says
+// the endpoint does not implement what was called (see Unimplemented),
+// naming the operation; other errors it returns as they are.
+func ExplainUnimplemented(err error) error {
+	why, ok := Unimplemented(err)
+	if !ok {
+		return err
+	}
+	op := "an operation"
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		op = oe.Operation()
+	}
+	return fmt.Errorf("the endpoint does not implement %s as this example calls it (%s): %w", op, why, err)
 }
 
 // Table prints instances as a table: ID, type, state, zone and tags (but
