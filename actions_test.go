@@ -418,28 +418,44 @@ func TestProgressReportsFinalCounts(t *testing.T) {
 	assert.Equal(t, types.MonitoringStatePending, res.Items[ids[0]].Monitoring.State)
 }
 
-func TestSegmentedListingFallsBackWhenEndpointIgnoresIt(t *testing.T) {
-	// An endpoint that answers nothing for the instance-id wildcard: the
-	// first page is never confirmed, so the action lists one page after
-	// another instead, and still acts on everything once.
-	all := fakeIDs(0, 2500)
-	list := fleet(all)
-	s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
-		if hasFilter(in.Filters, "instance-id") {
-			return &ec2.DescribeInstancesOutput{}, nil
-		}
-		return list(in)
-	}}
-	res, err := New(s).All().Terminate(bg)
-	require.NoError(t, err)
-	assert.Equal(t, all, res.Succeeded)
-	var sent []string
-	for _, ids := range terminateIDs(s) {
-		sent = append(sent, ids...)
+func TestSegmentedListingFallsBack(t *testing.T) {
+	// An endpoint that answers nothing for the instance-id wildcard (the
+	// first page is never confirmed), or refuses it: the action lists one
+	// page after another instead, and still acts on everything once.
+	for _, tc := range []struct {
+		name      string
+		segment   func() (*ec2.DescribeInstancesOutput, error)
+		describes int // 0: not checked
+	}{
+		{"empty segments", func() (*ec2.DescribeInstancesOutput, error) { return &ec2.DescribeInstancesOutput{}, nil },
+			1 + 17 + 3}, // first page, 17 empty segments, then the ordinary listing of 3 pages
+		{"refused segments", func() (*ec2.DescribeInstancesOutput, error) {
+			return nil, apiErr("InvalidParameterValue", "wildcards are not supported for instance-id")
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			all := fakeIDs(0, 2500)
+			list := fleet(all)
+			s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
+				if hasFilter(in.Filters, "instance-id") {
+					return tc.segment()
+				}
+				return list(in)
+			}}
+			res, err := New(s).All().Terminate(bg)
+			require.NoError(t, err)
+			assert.Equal(t, all, res.Succeeded)
+			var sent []string
+			for _, ids := range terminateIDs(s) {
+				sent = append(sent, ids...)
+			}
+			slices.Sort(sent)
+			assert.Equal(t, all, sent)
+			if tc.describes > 0 {
+				assert.Equal(t, tc.describes, s.count("DescribeInstances"))
+			}
+		})
 	}
-	slices.Sort(sent)
-	assert.Equal(t, all, sent)
-	assert.Equal(t, 1+17+3, s.count("DescribeInstances"), "first page, 17 empty segments, then the ordinary listing of 3 pages")
 }
 
 func TestSegmentedListingSplitsByIDPrefix(t *testing.T) {
@@ -578,7 +594,7 @@ func TestListingSurvivesTokensThatExpireOnChange(t *testing.T) {
 	// A strict endpoint: a token stops working as soon as any instance
 	// changes. The listing starts again as needed, and every running
 	// instance is still stopped exactly once.
-	all := fakeIDs(0, 2600) // more than a chunk: stops happen while listing
+	all := fakeIDs(0, 2600) // more than two chunks
 	var mu sync.Mutex
 	stopped := map[string]bool{}
 	version := 0
@@ -676,25 +692,6 @@ func TestFilterChangingActionWithShiftingTokens(t *testing.T) {
 			assert.Len(t, sent, 5000, "each exactly once")
 		})
 	}
-}
-
-func TestSegmentedListingFallsBackWhenSegmentsFail(t *testing.T) {
-	all := fakeIDs(0, 2500)
-	list := fleet(all)
-	s := &stub{describe: func(in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
-		if hasFilter(in.Filters, "instance-id") {
-			return nil, apiErr("InvalidParameterValue", "wildcards are not supported for instance-id")
-		}
-		return list(in)
-	}}
-	res, err := New(s).All().Terminate(bg)
-	require.NoError(t, err)
-	assert.Equal(t, all, res.Succeeded)
-	var sent []string
-	for _, ids := range terminateIDs(s) {
-		sent = append(sent, ids...)
-	}
-	assert.Len(t, sent, 2500)
 }
 
 func TestSegmentedListingStopsWhenTheEndpointIgnoresSegments(t *testing.T) {

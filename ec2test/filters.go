@@ -615,7 +615,7 @@ func parseFilters(r *request, table map[string]filterFn, tags bool) ([]filter, *
 				"The maximum number of filter values specified on a single call is %d", maxFilterValues)
 		}
 		for _, v := range values {
-			if len(v) > maxFilterValueLen {
+			if utf8.RuneCountInString(v) > maxFilterValueLen {
 				return nil, errf(http.StatusBadRequest, "FilterLimitExceeded",
 					"The maximum length for a filter value is %d characters", maxFilterValueLen)
 			}
