@@ -79,7 +79,10 @@ func AdditionalInfo(s string) ActionOption {
 
 // Concurrency sets the most action calls of up to 1000 IDs each that a
 // batch action runs at the same time, in place of [Options.Concurrency].
-// n must be at least 1.
+// n must be at least 1. With 1, the collection is also listed one page
+// after another rather than in parallel slices (see
+// [Options.SequentialListing]), so the action never has more than one
+// request in flight.
 func Concurrency(n int) ActionOption {
 	return func(c *actionConfig) {
 		c.given = append(c.given, "Concurrency")
@@ -187,8 +190,10 @@ type Result[T any] struct {
 	Items map[string]T
 	// Failed holds the IDs the action failed on, with the reason: EC2's
 	// error (reachable with errors.As as a smithy.APIError), a
-	// [*NotFoundError] for IDs that do not exist, or the context's error
-	// for IDs that were never sent because the context ended.
+	// [*NotFoundError] for IDs that do not exist, the context's error
+	// for IDs that were never sent because the context ended, or, when
+	// the listing of the collection failed, an error wrapping
+	// BatchError.ListErr for every instance found (none was acted on).
 	Failed map[string]error
 	// Unknown lists the IDs whose outcome is not known.
 	Unknown []string
@@ -257,7 +262,8 @@ type BatchError struct {
 	Failed  int
 	Unknown int
 	// ListErr is the error that ended the listing of the collection
-	// early, if any: instances not yet listed were not acted on.
+	// early, if any. The action then sent nothing: the instances listed
+	// before it are in Result.Failed.
 	ListErr error
 	// Causes holds the distinct errors behind Failed and Unknown, at most
 	// maxCauses of them.
@@ -271,7 +277,8 @@ func (e *BatchError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ec2instances: %s: ", e.Action)
 	if e.ListErr != nil {
-		fmt.Fprintf(&b, "listing stopped early (%v); ", e.ListErr)
+		fmt.Fprintf(&b, "listing the collection failed, nothing was sent (%d instances found): %v", e.Total, e.ListErr)
+		return b.String()
 	}
 	fmt.Fprintf(&b, "%d of %d instances failed, %d unknown", e.Failed, e.Total, e.Unknown)
 	if len(e.Causes) > 0 {
@@ -578,6 +585,21 @@ type missingIDs struct {
 	err error
 }
 
+func (m *missingIDs) add(ids []string, err error) {
+	m.ids = append(m.ids, ids...)
+	if m.err == nil {
+		m.err = err
+	}
+}
+
+// asError returns a *NotFoundError naming the IDs, or nil if there are none.
+func (m *missingIDs) asError() error {
+	if len(m.ids) == 0 {
+		return nil
+	}
+	return &NotFoundError{IDs: m.ids, Err: m.err}
+}
+
 // errDryRunIgnored is the cause reported when an endpoint performs an
 // action that was sent with DryRun.
 var errDryRunIgnored = errors.New("ec2instances: the endpoint ignored DryRun and performed the action; no further calls were sent")
@@ -700,7 +722,7 @@ func (b *batch[T]) listFrom(ctx context.Context, c Collection) error {
 	}
 	for fruitless := 0; ; {
 		before, pages := b.found(), 0
-		err := b.m.paginate(ctx, c.filters, nil, true, func() int { return size }, func(page []Instance) bool {
+		err := b.m.paginate(ctx, c.filters, true, func() int { return size }, func(page []Instance) bool {
 			pages++
 			b.add(page)
 			return true
@@ -725,28 +747,29 @@ func hasFilter(fs []types.Filter, name string) bool {
 	return false
 }
 
-// idSegments are instance-id filter values that split the ID space
-// into disjoint slices covering every EC2 instance ID: 17-character IDs
+// idSegments split the space of EC2 instance IDs into disjoint slices
+// that cover it, each given by the ID prefixes it holds: 17-character IDs
 // start with "i-0" and are split on their next digit, and the older
 // 8-character IDs that start with any other digit form one more slice.
+// A slice is listed with an instance-id filter of its prefixes followed
+// by the wildcard "*".
 var idSegments = func() [][]string {
 	const hex = "0123456789abcdef"
 	var segs [][]string
 	for _, h := range hex {
-		segs = append(segs, []string{"i-0" + string(h) + "*"})
+		segs = append(segs, []string{"i-0" + string(h)})
 	}
 	var legacy []string
 	for _, h := range hex[1:] {
-		legacy = append(legacy, "i-"+string(h)+"*")
+		legacy = append(legacy, "i-"+string(h))
 	}
 	return append(segs, legacy)
 }()
 
-// inSegment reports whether id matches one of the wildcard values of seg
-// (each a prefix followed by "*").
+// inSegment reports whether id starts with one of the prefixes of seg.
 func inSegment(id string, seg []string) bool {
-	for _, v := range seg {
-		if strings.HasPrefix(id, strings.TrimSuffix(v, "*")) {
+	for _, p := range seg {
+		if strings.HasPrefix(id, p) {
 			return true
 		}
 	}
@@ -784,10 +807,14 @@ func (b *batch[T]) listSegmented(ctx context.Context, c Collection) error {
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for _, seg := range idSegments {
-		fs := append(slices.Clip(c.filters), types.Filter{Name: aws.String("instance-id"), Values: seg})
+		wild := make([]string, len(seg))
+		for i, p := range seg {
+			wild[i] = p + "*"
+		}
+		fs := append(slices.Clip(c.filters), types.Filter{Name: aws.String("instance-id"), Values: wild})
 		g.Go(func() error {
 			var outside bool
-			err := b.m.paginate(gctx, fs, nil, true, func() int { return size }, func(page []Instance) bool {
+			err := b.m.paginate(gctx, fs, true, func() int { return size }, func(page []Instance) bool {
 				mu.Lock()
 				for i := range page {
 					id := page[i].ID()
@@ -951,9 +978,9 @@ func (b *batch[T]) process(ctx context.Context, ids []string) {
 	}
 }
 
-// settleReached describes ids and records those the action already took
-// effect on as succeeded; it returns the others. If the describe fails,
-// it returns ids unchanged (repeating the action is harmless).
+// settleReached describes ids and records those the action is seen to
+// have taken effect on as succeeded; it returns the others (all of them
+// if the describe fails).
 func (b *batch[T]) settleReached(ctx context.Context, ids []string) []string {
 	found := b.describeMap(ctx, ids)
 	var rest []string
@@ -978,18 +1005,7 @@ func (b *batch[T]) reconcile(ctx context.Context, ids []string, cause error) {
 		b.unknown(ids, cause)
 		return
 	}
-	found := b.describeMap(ctx, ids)
-	var unsure []string
-	for _, id := range ids {
-		if inst, ok := found[id]; ok {
-			if item, ok := b.v.reached(inst, b.listedState(id)); ok {
-				b.succeed([]string{id}, map[string]T{id: item})
-				continue
-			}
-		}
-		unsure = append(unsure, id)
-	}
-	b.unknown(unsure, cause)
+	b.unknown(b.settleReached(ctx, ids), cause)
 }
 
 // describeMap returns the current data of those of ids that can be
@@ -1084,10 +1100,7 @@ func (b *batch[T]) addCause(err error) {
 	// by finish.
 	var nf *NotFoundError
 	if errors.As(err, &nf) {
-		b.missing.ids = append(b.missing.ids, nf.IDs...)
-		if b.missing.err == nil {
-			b.missing.err = nf.Err
-		}
+		b.missing.add(nf.IDs, nf.Err)
 		return
 	}
 	if len(b.causes) >= maxCauses {
@@ -1320,10 +1333,10 @@ func (e *WaitError) Error() string {
 // Unwrap returns the waiter's error.
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// WaitUntilExists waits, for at most maxWait, until DescribeInstances
-// knows every instance of c. It is mostly useful on a collection built
-// from [InstanceIDs] of new instances, since EC2 may not know new IDs at
-// once. See [Collection.WaitUntilRunning].
+// WaitUntilExists waits, for at most maxWait after finding them, until
+// DescribeInstances knows every instance of c. It is mostly useful on a
+// collection built from [InstanceIDs] of new instances, since EC2 may
+// not know new IDs at once. See [Collection.WaitUntilRunning].
 func (c Collection) WaitUntilExists(ctx context.Context, maxWait time.Duration) error {
 	return c.wait(ctx, waitExists, maxWait)
 }
@@ -1339,15 +1352,16 @@ func (c Collection) WaitUntilRunning(ctx context.Context, maxWait time.Duration)
 	return c.wait(ctx, waitRunning, maxWait)
 }
 
-// WaitUntilStopped waits, for at most maxWait, until every instance of c
-// is stopped; see [Collection.WaitUntilRunning].
+// WaitUntilStopped waits, for at most maxWait after finding them, until
+// every instance of c is stopped; see [Collection.WaitUntilRunning].
 func (c Collection) WaitUntilStopped(ctx context.Context, maxWait time.Duration) error {
 	return c.wait(ctx, waitStopped, maxWait)
 }
 
-// WaitUntilTerminated waits, for at most maxWait, until every instance of
-// c is terminated; see [Collection.WaitUntilRunning]. Instances that EC2
-// no longer knows count as terminated.
+// WaitUntilTerminated waits, for at most maxWait after finding them,
+// until every instance of c is terminated; see
+// [Collection.WaitUntilRunning]. Instances that EC2 no longer knows
+// count as terminated.
 func (c Collection) WaitUntilTerminated(ctx context.Context, maxWait time.Duration) error {
 	return c.wait(ctx, waitTerminated, maxWait)
 }

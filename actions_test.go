@@ -552,7 +552,7 @@ func TestListingErrorIsReported(t *testing.T) {
 	assert.Equal(t, fakeIDs(0, 20), res.FailedIDs(), "what was listed is reported, not acted on")
 	assert.ErrorIs(t, res.Failed[fakeID(3)], be.ListErr)
 	assert.Equal(t, 0, s.count("RebootInstances"), "a collection that could not be listed is not acted on")
-	assert.Contains(t, err.Error(), "listing stopped early")
+	assert.Equal(t, "ec2instances: RebootInstances: listing the collection failed, nothing was sent (20 instances found): "+be.ListErr.Error(), err.Error())
 }
 
 func TestBatchErrorMatchesErrNotFound(t *testing.T) {
@@ -697,8 +697,13 @@ func TestFilterChangingActionWithShiftingTokens(t *testing.T) {
 func TestSegmentedListingStopsWhenTheEndpointIgnoresSegments(t *testing.T) {
 	// An endpoint that ignores the instance-id filter answers every
 	// segment with everything: the first page that shows it ends the
-	// segments, and one ordinary listing follows.
-	all := fakeIDs(0, 2500)
+	// segments, and one ordinary listing follows. (The IDs spread over
+	// the prefixes, so that every segment's first page shows it.)
+	var all []string
+	for i := range 2500 {
+		all = append(all, fmt.Sprintf("i-0%x%015x", i%16, i))
+	}
+	slices.Sort(all)
 	s := &stub{describe: fleet(all)}
 	res, err := New(s, func(o *Options) { o.Concurrency = 2 }).All().Stop(bg)
 	require.NoError(t, err)
@@ -876,4 +881,21 @@ func TestThrottledDescribeThenCancelEndsWithCtxErr(t *testing.T) {
 	}
 	_, err := New(s).All().IDs(ctx)
 	assert.Equal(t, context.Canceled, err)
+}
+
+func TestManyFilterValuesListSequentially(t *testing.T) {
+	// 190 values of the collection's own and up to 15 of a segment would
+	// pass EC2's 200: such a collection is listed the ordinary way.
+	vals := make([]string, 190)
+	for i := range vals {
+		vals[i] = fmt.Sprint("v", i)
+	}
+	s := &stub{describe: fleet(fakeIDs(0, 2500))}
+	res, err := New(s).Filter(Tag("k", vals...)).Reboot(bg)
+	require.NoError(t, err)
+	assert.Len(t, res.Succeeded, 2500)
+	for _, in := range s.describes() {
+		assert.False(t, hasFilter(in.Filters, "instance-id"))
+	}
+	assert.Equal(t, 3, s.count("DescribeInstances"))
 }

@@ -48,8 +48,9 @@ type Options struct {
 
 	// Concurrency is the most action calls (for example TerminateInstances
 	// with up to 1000 IDs each) that one batch action runs at the same
-	// time. Zero means DefaultConcurrency. The [Concurrency] action option
-	// overrides it for one call.
+	// time. Zero means DefaultConcurrency; 1 also turns off the parallel
+	// listing described at SequentialListing. The [Concurrency] action
+	// option overrides it for one call.
 	Concurrency int
 
 	// SequentialListing turns off the parallel listing that batch actions
@@ -64,7 +65,9 @@ type Options struct {
 	// slices: if one of its instances is missing from them, if a slice
 	// holds an instance outside it (an endpoint that ignores the filter),
 	// or if a slice's listing fails, the action lists the collection once
-	// more the ordinary way, without acting on any instance twice.
+	// more the ordinary way; instances already found are not counted
+	// twice. (Iter, Pages, List, IDs and the collection waiters always
+	// list the ordinary way.)
 	// A collection with a Limit, with instance IDs, with an instance-id
 	// filter of its own or with more than 185 filter values, and any
 	// action run with Concurrency(1), is always listed the ordinary way.

@@ -68,13 +68,14 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // Unwrap returns EC2's error, if any.
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
-// PaginationError reports an endpoint that answered a page with the same
-// NextToken it was sent, which would otherwise loop for ever.
+// PaginationError reports an endpoint that answered a page with a
+// NextToken it had already given in the same listing, which would
+// otherwise loop for ever.
 type PaginationError struct {
 	Token string
 }
 
 // Error returns a message that quotes the repeated token.
 func (e *PaginationError) Error() string {
-	return fmt.Sprintf("ec2instances: DescribeInstances returned the NextToken it was sent (%q); stopping to avoid an endless listing", e.Token)
+	return fmt.Sprintf("ec2instances: DescribeInstances returned a NextToken it had already given (%q); stopping to avoid an endless listing", e.Token)
 }

@@ -243,7 +243,7 @@ func ExampleOptions() {
 	ins := ec2instances.New(srv.Client(), func(o *ec2instances.Options) {
 		o.PageSize = 5                 // MaxResults of each DescribeInstances
 		o.Concurrency = 2              // batch action calls at once
-		o.SequentialListing = true     // list one page after another
+		o.SequentialListing = true     // batch actions list one page after another (Iter always does)
 		o.MaxBackoff = 5 * time.Second // cap on the engine's throttling backoff
 		o.WaiterMinDelay, o.WaiterMaxDelay = 50*time.Millisecond, time.Second
 		o.ClientOptions = append(o.ClientOptions, func(eo *ec2.Options) {

@@ -285,7 +285,7 @@ func TestTokenCyclesAreCaught(t *testing.T) {
 			next = "B"
 		}
 		return &ec2.DescribeInstancesOutput{NextToken: aws.String(next),
-			Reservations: []types.Reservation{{Instances: running([]string{fakeID(len(s0(in)))})}}}, nil
+			Reservations: []types.Reservation{{Instances: running([]string{fakeID(len(aws.ToString(in.NextToken)))})}}}, nil
 	}}
 	_, err := New(s).All().IDs(context.Background())
 	var pe *PaginationError
@@ -293,8 +293,6 @@ func TestTokenCyclesAreCaught(t *testing.T) {
 	assert.Equal(t, "A", pe.Token)
 	assert.Equal(t, 3, s.count("DescribeInstances"), "first page, A, B, then A again is refused")
 }
-
-func s0(in *ec2.DescribeInstancesInput) string { return aws.ToString(in.NextToken) }
 
 func TestLimitSatisfiedBeforeMissingIDsIsNoError(t *testing.T) {
 	present := fakeIDs(0, 1500)

@@ -214,10 +214,11 @@ func batchImpls() []batchImpl {
 // ins.Filter(Tag("fleet","bench")).Terminate(ctx) with default options
 // (page size 1000, concurrency 10, 17 list segments, the listing done
 // before the action calls); impl=ours-seg1 the same with
-// Options.SequentialListing = true (one listing, page after page). impl=boto3-ps1000 is boto3Terminate, boto3's batch
-// action in Go, with page_size 1000 (boto3 with no page size asks for
-// every instance in one page and then sends 10,000 IDs in one
-// TerminateInstances, which EC2 and ec2test refuse: see
+// Options.SequentialListing = true (one listing, page after page).
+// impl=boto3-ps1000 is boto3Terminate, boto3's batch action in Go, with
+// page_size 1000 (boto3 with no page size asks for every instance in one
+// page and then sends 10,000 IDs in one TerminateInstances, which ec2test
+// refuses, EC2 documenting at most 1000 IDs a call: see
 // TestBoto3WithoutPageSizeIsRefused). impl=floor-seq and floor-seg are
 // floorTerminate, the listing followed by one round of action calls.
 // After each op the benchmark checks that exactly the fleet was
@@ -326,8 +327,8 @@ func BenchmarkThrottled(b *testing.B) {
 
 // TestBoto3WithoutPageSizeIsRefused backs the choice of page size for the
 // boto3 pattern: boto3 sends no MaxResults unless page_size is set, so its
-// one page holds every instance, and TerminateInstances refuses more than
-// 1000 IDs, as EC2 does.
+// one page holds every instance (on ec2test), and TerminateInstances
+// refuses more than 1000 IDs (EC2 documents that limit).
 func TestBoto3WithoutPageSizeIsRefused(t *testing.T) {
 	srv := ec2test.NewServer()
 	defer srv.Close()

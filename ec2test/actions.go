@@ -3,6 +3,7 @@ package ec2test
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -412,18 +413,16 @@ func (s *Server) deleteTags(r *request, x *xw, reqID string) *apiError {
 	if err != nil {
 		return err
 	}
+	drop := func(t tag) bool {
+		d := dels[t.key]
+		return len(ms) == 0 || (d != nil && (d.any || d.values[t.value]))
+	}
 	for _, in := range ins {
-		var kept []tag
-		for _, t := range in.tags {
-			drop := len(ms) == 0
-			if d := dels[t.key]; d != nil && (d.any || d.values[t.value]) {
-				drop = true
-			}
-			if !drop {
-				kept = append(kept, t)
-			}
+		// Tag slices are shared and never changed in place: one that
+		// loses nothing is kept.
+		if slices.ContainsFunc(in.tags, drop) {
+			in.tags = slices.DeleteFunc(slices.Clone(in.tags), drop)
 		}
-		in.tags = kept
 	}
 	writeReturn(x, "DeleteTags", reqID)
 	return nil
@@ -455,7 +454,7 @@ func parseModification(r *request) (*modification, *apiError) {
 	boolAttrs := map[string]bool{"disableApiTermination": true, "disableApiStop": true, "sourceDestCheck": true,
 		"ebsOptimized": true, "enaSupport": true}
 	if a := r.get("Attribute"); a != "" {
-		if !contains(attributeNames, a) {
+		if !slices.Contains(attributeNames, a) {
 			return nil, badParam("Value (%s) for parameter attribute is invalid. Unknown attribute.", a)
 		}
 		switch a {
@@ -656,7 +655,7 @@ func (s *Server) describeInstanceAttribute(r *request, x *xw, reqID string) *api
 	if attr == "" {
 		return missingParam("Attribute")
 	}
-	if !contains(attributeNames, attr) {
+	if !slices.Contains(attributeNames, attr) {
 		return badParam("Value (%s) for parameter attribute is invalid. Unknown attribute.", attr)
 	}
 	dry, err := r.boolParam("DryRun")

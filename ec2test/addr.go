@@ -1,6 +1,10 @@
 package ec2test
 
-import "time"
+import (
+	"net/http"
+	"strings"
+	"time"
+)
 
 // Private addresses are handed out in blocks of 65,536 (a /16): a subnet
 // takes a block from a pool when it needs addresses and uses it up before
@@ -73,7 +77,7 @@ func (s *Server) addressesFit(sn *subnet, count int, per uint32) bool {
 	}
 	perBlock := uint64(blockUsable / per)
 	fit += perBlock * uint64(s.pools[0].free()+s.pools[1].free())
-	// Addresses chosen by hand may take a few slots.
+	// Each address reserved by hand (reserveExplicit) may spoil a slot.
 	return fit >= uint64(count)+uint64(len(s.explicitIPs))
 }
 
@@ -112,6 +116,59 @@ func (s *Server) explicitAmong(a, n uint32) (uint32, bool) {
 		}
 	}
 	return 0, false
+}
+
+// addrRange is n consecutive addresses from first.
+type addrRange struct{ first, n uint32 }
+
+// explicitRanges returns the addresses a launch chose by hand: when it
+// chose the private address privateIP (0 when it did not), those of its
+// network interfaces (interface k has privateIP+k), and the 16
+// addresses of each /28 IPv4 prefix it chose for an interface.
+func explicitRanges(privateIP uint32, nics []nicSpec) []addrRange {
+	var rs []addrRange
+	if privateIP != 0 {
+		rs = append(rs, addrRange{privateIP, uint32(len(nics))})
+	}
+	for _, n := range nics {
+		for _, p := range n.ipv4Prefixes {
+			a, _ := parseIPv4(strings.TrimSuffix(p, "/28")) // checked by parseNIC
+			rs = append(rs, addrRange{a, 16})
+		}
+	}
+	return rs
+}
+
+// reserveExplicit takes the addresses of rs for in, so the allocator
+// skips them and no other launch may choose them while in is not
+// terminated. When one of them is in use, or appears twice in rs, it
+// takes none and fails with InvalidIPAddress.InUse. It needs the write
+// lock.
+func (s *Server) reserveExplicit(in *instance, rs []addrRange, now time.Time) *apiError {
+	for _, r := range rs {
+		for k := uint32(0); k < r.n; k++ {
+			a := r.first + k
+			if s.explicitIPs[a] == in || s.addressInUse(a, now) {
+				s.releaseExplicit(in, rs)
+				return errf(http.StatusBadRequest, "InvalidIPAddress.InUse", "Address %s is in use.", ipString(a))
+			}
+			s.explicitIPs[a] = in
+		}
+	}
+	return nil
+}
+
+// releaseExplicit gives back the addresses of rs that in holds; those
+// another instance has taken since are left alone. It needs the write
+// lock.
+func (s *Server) releaseExplicit(in *instance, rs []addrRange) {
+	for _, r := range rs {
+		for k := uint32(0); k < r.n; k++ {
+			if s.explicitIPs[r.first+k] == in {
+				delete(s.explicitIPs, r.first+k)
+			}
+		}
+	}
 }
 
 // addressInUse reports whether a launch may not take address a by hand:

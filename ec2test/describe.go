@@ -491,8 +491,8 @@ func writeStatusSummary(x *xw, name string, ss *types.InstanceStatusSummary) {
 
 // operatorOf returns the operator of an instance with this configuration.
 func operatorOf(c *launchConfig) *types.OperatorResponse {
-	op := &types.OperatorResponse{Managed: aws.Bool(c.operatorPrincipal != "")}
-	if c.operatorPrincipal != "" {
+	op := &types.OperatorResponse{Managed: aws.Bool(c.managed())}
+	if c.managed() {
 		op.Principal = aws.String(c.operatorPrincipal)
 	}
 	return op

@@ -262,15 +262,9 @@ func perNICList(get func(v *fview, k int) []string) filterFn {
 
 func assocOwner(v *fview) string { return ipOwner(v.in) }
 
-func assocAllocationID(v *fview) string {
-	a, _ := v.s.elasticIPIDs(v.in)
-	return a
-}
+func assocAllocationID(v *fview) string { return v.s.eipAllocationID(v.in) }
 
-func assocAssociationID(v *fview) string {
-	_, a := v.s.elasticIPIDs(v.in)
-	return a
-}
+func assocAssociationID(v *fview) string { return v.s.eipAssociationID(v.in) }
 
 func assocCarrierIP(v *fview) string {
 	if ip := carrierIP(v.in); ip != 0 {
@@ -286,7 +280,7 @@ func assocCustomerOwnedIP(v *fview) string {
 	return ""
 }
 
-func operatorManaged(v *fview) string { return strconv.FormatBool(v.in.cfg.operatorPrincipal != "") }
+func operatorManaged(v *fview) string { return strconv.FormatBool(v.in.cfg.managed()) }
 
 func operatorPrincipal(v *fview) string { return v.in.cfg.operatorPrincipal }
 

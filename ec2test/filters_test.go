@@ -522,10 +522,10 @@ func describeIDs(t *testing.T, c *ec2.Client, fs ...types.Filter) []string {
 // hiddenFilterValues gives the values of filters on fields that
 // DescribeInstances does not show (as in EC2), read from the server.
 var hiddenFilterValues = map[string]func(s *Server, in types.Instance) []string{
-	"network-interface.addresses.association.allocation-id":  eipID(0),
-	"network-interface.addresses.association.association-id": eipID(1),
-	"network-interface.association.allocation-id":            eipID(0),
-	"network-interface.association.association-id":           eipID(1),
+	"network-interface.addresses.association.allocation-id":  eipID((*Server).eipAllocationID),
+	"network-interface.addresses.association.association-id": eipID((*Server).eipAssociationID),
+	"network-interface.association.allocation-id":            eipID((*Server).eipAllocationID),
+	"network-interface.association.association-id":           eipID((*Server).eipAssociationID),
 	"network-interface.tag-key": func(s *Server, in types.Instance) []string {
 		return mapSlice(eniTags(s, in), func(t tag) string { return t.key })
 	},
@@ -540,12 +540,11 @@ func eniTags(s *Server, in types.Instance) []tag {
 	return s.byID[*in.InstanceId].cfg.eniTags
 }
 
-func eipID(which int) func(s *Server, in types.Instance) []string {
+func eipID(id func(*Server, *instance) string) func(s *Server, in types.Instance) []string {
 	return func(s *Server, in types.Instance) []string {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		alloc, assoc := s.elasticIPIDs(s.byID[*in.InstanceId])
-		return optS([]string{alloc, assoc}[which])
+		return optS(id(s, s.byID[*in.InstanceId]))
 	}
 }
 
@@ -670,5 +669,42 @@ func TestDescribeInstanceStatusOperator(t *testing.T) {
 		require.Len(t, out.InstanceStatuses, 1, *f.Name)
 		require.Equal(t, managed, *out.InstanceStatuses[0].InstanceId)
 		require.Equal(t, "eks.amazonaws.com", *out.InstanceStatuses[0].Operator.Principal)
+	}
+}
+
+// TestElasticIPFilterIDs: the allocation-id and association-id filters
+// each find an instance by its own ID of the Elastic IP address, and
+// each derives only that ID (one string per evaluation).
+func TestElasticIPFilterIDs(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	id := s.Launch(LaunchSpec{ElasticIP: true})[0]
+	s.Launch(LaunchSpec{})
+	s.mu.RLock()
+	v := &fview{s: s, in: s.byID[id], now: s.now()}
+	alloc, assoc := assocAllocationID(v), assocAssociationID(v)
+	for _, get := range []func(*fview) string{assocAllocationID, assocAssociationID} {
+		require.Equal(t, 1.0, testing.AllocsPerRun(10, func() { get(v) }))
+	}
+	s.mu.RUnlock()
+	require.True(t, strings.HasPrefix(alloc, "eipalloc-"), alloc)
+	require.True(t, strings.HasPrefix(assoc, "eipassoc-"), assoc)
+	find := func(name, value string) []string {
+		d, err := s.Client(noRetry).DescribeInstances(ctx, &ec2.DescribeInstancesInput{
+			Filters: []types.Filter{{Name: aws.String(name), Values: []string{value}}}})
+		require.NoError(t, err)
+		var ids []string
+		for _, r := range d.Reservations {
+			for _, in := range r.Instances {
+				ids = append(ids, *in.InstanceId)
+			}
+		}
+		return ids
+	}
+	for _, prefix := range []string{"network-interface.association.", "network-interface.addresses.association."} {
+		require.Equal(t, []string{id}, find(prefix+"allocation-id", alloc))
+		require.Equal(t, []string{id}, find(prefix+"association-id", assoc))
+		require.Empty(t, find(prefix+"allocation-id", assoc))
+		require.Empty(t, find(prefix+"association-id", alloc))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,7 +82,10 @@ type LaunchSpec struct {
 	// PrivateIPAddress sets the primary private address (Count must be 1).
 	PrivateIPAddress string
 	// AssociatePublicIP gives the instances a public address or not; nil
-	// follows the subnet (default subnets give one, others do not).
+	// follows the subnet: default subnets and subnets added with
+	// [Subnet.MapPublicIPOnLaunch] give one, others do not. ElasticIP
+	// gives a public address whatever this says; CarrierIP gives none
+	// (it excludes AssociatePublicIP true).
 	AssociatePublicIP *bool
 	// ElasticIP associates an Elastic IP address with the primary network
 	// interface of each instance: the instance has a public address that
@@ -91,8 +95,9 @@ type LaunchSpec struct {
 	ElasticIP bool
 	// CarrierIP associates a carrier address with the primary network
 	// interface of each instance, as in a Wavelength Zone
-	// (NetworkInterface.AssociateCarrierIpAddress of RunInstances). It
-	// excludes ElasticIP.
+	// (NetworkInterface.AssociateCarrierIpAddress of RunInstances),
+	// instead of the public address the subnet would give. It excludes
+	// ElasticIP and AssociatePublicIP true.
 	CarrierIP bool
 	// IPv4PrefixCount and IPv6PrefixCount delegate that many /28 IPv4 and
 	// /80 IPv6 prefixes to the primary network interface of each
@@ -238,8 +243,17 @@ func (s *Server) applyDefaults(c *launchConfig) {
 		c.blockDevices = []blockDevice{{deviceName: c.rootDeviceName, deleteOnTermination: true}}
 	}
 	if len(c.nics) == 0 {
-		c.nics = []nicSpec{{deviceIndex: 0, deleteOnTermination: true}}
+		c.nics = []nicSpec{primaryNIC()}
 	}
+}
+
+// primaryNIC is the primary network interface a launch gets when it
+// describes none.
+func primaryNIC() nicSpec { return nicSpec{deviceIndex: 0, deleteOnTermination: true} }
+
+// instanceProfileID derives the ID of the instance profile with this ARN.
+func (s *Server) instanceProfileID(arn string) string {
+	return "AIPA" + strings.ToUpper(hexID("", mix(s.idSalt^hashString(arn)))[1:])
 }
 
 // Launch creates instances directly, without HTTP and without faults, and
@@ -277,8 +291,8 @@ func (s *Server) Launch(spec LaunchSpec) []string {
 	c.operatorPrincipal = spec.OperatorPrincipal
 	c.elasticIP = spec.ElasticIP
 	c.carrierIP = spec.CarrierIP
-	if spec.ElasticIP && spec.CarrierIP {
-		panic("ec2test: LaunchSpec.ElasticIP and CarrierIP exclude each other")
+	if spec.CarrierIP && (spec.ElasticIP || (spec.AssociatePublicIP != nil && *spec.AssociatePublicIP)) {
+		panic("ec2test: LaunchSpec.CarrierIP excludes ElasticIP and AssociatePublicIP true")
 	}
 	switch spec.BootMode {
 	case "", string(types.BootModeValuesLegacyBios), string(types.BootModeValuesUefi), string(types.BootModeValuesUefiPreferred):
@@ -300,12 +314,13 @@ func (s *Server) Launch(spec LaunchSpec) []string {
 		panic(fmt.Sprintf("ec2test: LaunchSpec prefix counts must be between 0 and %d", maxPrefixesPerNIC))
 	}
 	if spec.IPv4PrefixCount > 0 || spec.IPv6PrefixCount > 0 {
-		c.nics = []nicSpec{{deviceIndex: 0, deleteOnTermination: true,
-			ipv4PrefixCount: spec.IPv4PrefixCount, ipv6PrefixCount: spec.IPv6PrefixCount}}
+		nic := primaryNIC()
+		nic.ipv4PrefixCount, nic.ipv6PrefixCount = spec.IPv4PrefixCount, spec.IPv6PrefixCount
+		c.nics = []nicSpec{nic}
 	}
 	if spec.IAMInstanceProfileARN != "" {
 		c.iamARN = spec.IAMInstanceProfileARN
-		c.iamID = "AIPA" + strings.ToUpper(hexID("", mix(s.idSalt^uint64(len(spec.IAMInstanceProfileARN))))[1:])
+		c.iamID = s.instanceProfileID(c.iamARN)
 	}
 	for _, id := range spec.SecurityGroupIDs {
 		c.groups = append(c.groups, s.groupByID(id))
@@ -414,14 +429,7 @@ func (s *Server) groupByID(id string) group {
 	return group{id: id, name: id}
 }
 
-func (s *Server) knownZone(az string) bool {
-	for _, z := range s.cfg.azs {
-		if z == az {
-			return true
-		}
-	}
-	return false
-}
+func (s *Server) knownZone(az string) bool { return slices.Contains(s.cfg.azs, az) }
 
 // subnetFor returns the subnet of a launch. Launch creates an unknown
 // subnet on first sight; RunInstances fails with
@@ -508,7 +516,9 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 	if sn.outpostARN != "" {
 		cfg.outpostARN = sn.outpostARN
 	}
-	wantPublic := sn.mapPublic
+	// A carrier address takes the place of the public address the subnet
+	// would give; a launch may not ask for both.
+	wantPublic := sn.mapPublic && !cfg.carrierIP
 	if lr.publicIP != nil {
 		wantPublic = *lr.publicIP
 	}
@@ -522,13 +532,6 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 			nPrefix += uint32(n.ipv4PrefixCount)
 		}
 	}
-	if lr.privateIP != 0 {
-		for k := uint32(0); k < nAddr; k++ {
-			if s.addressInUse(lr.privateIP+k, now) {
-				return nil, errf(http.StatusBadRequest, "InvalidIPAddress.InUse", "Address %s is in use.", ipString(lr.privateIP+k))
-			}
-		}
-	}
 	perInstance := uint32(0)
 	if nPrefix > 0 {
 		perInstance = 16*nPrefix + 15 // with room to align the prefixes
@@ -536,7 +539,18 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 	if lr.privateIP == 0 {
 		perInstance += nAddr
 	}
+	// One allocation for the launch keeps its instances adjacent in
+	// memory, which makes full scans of 100,000 instances cache friendly.
+	slab := make([]instance, lr.count)
+	// Only a launch of one instance chooses addresses (parseRunInstances
+	// and Launch check it); they are reserved for it before it is built,
+	// and the reservation counts in addressesFit.
+	chosen := explicitRanges(lr.privateIP, cfg.nics)
+	if err := s.reserveExplicit(&slab[0], chosen, now); err != nil {
+		return nil, err
+	}
 	if !s.addressesFit(sn, lr.count, perInstance) {
+		s.releaseExplicit(&slab[0], chosen)
 		return nil, errf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet",
 			"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sn.id)
 	}
@@ -548,9 +562,6 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 	lt = lt.UTC()
 	tags := lr.tags // shared by the launch; replaced per instance on change
 	out := make([]*instance, 0, lr.count)
-	// One allocation for the launch keeps its instances adjacent in
-	// memory, which makes full scans of 100,000 instances cache friendly.
-	slab := make([]instance, lr.count)
 	var delay = s.cfg.transition
 	for i := 0; i < lr.count; i++ {
 		in := &slab[i]
@@ -571,9 +582,6 @@ func (s *Server) launchLocked(lr *launchRequest, now time.Time) ([]*instance, *a
 		s.nextSeq++
 		if lr.privateIP != 0 {
 			in.privateIP = lr.privateIP
-			for k := uint32(0); k < nAddr; k++ {
-				s.explicitIPs[lr.privateIP+k] = in
-			}
 		} else {
 			in.privateIP = s.allocAddrs(sn, nAddr, 1)
 		}
@@ -657,10 +665,10 @@ func (s *Server) purgeLocked(now time.Time) {
 			}
 		}
 		if in.removed {
-			for k := range in.cfg.nics {
-				if s.explicitIPs[in.privateIP+uint32(k)] == in {
-					delete(s.explicitIPs, in.privateIP+uint32(k))
-				}
+			if len(s.explicitIPs) > 0 {
+				// Whether or not in chose its private address, it holds
+				// only the addresses it chose.
+				s.releaseExplicit(in, explicitRanges(in.privateIP, in.cfg.nics))
 			}
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -183,10 +184,31 @@ func allAddresses(t *testing.T, s *Server) []netip.Addr {
 	return out
 }
 
+// addrPlus returns the address n after a.
+func addrPlus(a netip.Addr, n int) netip.Addr {
+	for ; n > 0; n-- {
+		a = a.Next()
+	}
+	return a
+}
+
+// runWithPrefix launches one instance in zone az whose primary interface
+// has the chosen IPv4 prefix and, unless ip is empty, the chosen address.
+func runWithPrefix(c *ec2.Client, az, prefix, ip string) (*ec2.RunInstancesOutput, error) {
+	nic := types.InstanceNetworkInterfaceSpecification{DeviceIndex: aws.Int32(0),
+		Ipv4Prefixes: []types.Ipv4PrefixSpecificationRequest{{Ipv4Prefix: aws.String(prefix)}}}
+	if ip != "" {
+		nic.PrivateIpAddress = aws.String(ip)
+	}
+	return c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		Placement: &types.Placement{AvailabilityZone: aws.String(az)}, NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{nic}})
+}
+
 // TestPrivateAddressesUnique launches into more zones and subnets than
 // fit the old fixed address layout (4 zones, 16 subnets) and checks that
-// no two interfaces or prefixes share an address, and that an address
-// chosen by hand is refused while in use and skipped by the allocator.
+// no two interfaces or prefixes share an address, and that an address or
+// an IPv4 prefix chosen by hand is refused while in use and skipped by
+// the allocator.
 func TestPrivateAddressesUnique(t *testing.T) {
 	zones := []string{"eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d", "eu-west-1e", "eu-west-1f"}
 	s := NewServer(WithAvailabilityZones(zones...))
@@ -195,12 +217,30 @@ func TestPrivateAddressesUnique(t *testing.T) {
 	first := s.Launch(LaunchSpec{AvailabilityZone: "eu-west-1a"})[0]
 	in, _ := s.Instance(first)
 	base := netip.MustParseAddr(*in.PrivateIpAddress)
-	// Choose by hand an address the allocator would hand out soon.
-	ahead := base
-	for i := 0; i < 10; i++ {
-		ahead = ahead.Next()
-	}
+	// Choose by hand an address and a prefix the allocator would hand
+	// out soon.
+	ahead := addrPlus(base, 10)
 	s.Launch(LaunchSpec{AvailabilityZone: "eu-west-1a", PrivateIPAddress: ahead.String()})
+	prefix := netip.PrefixFrom(addrPlus(base, 40), 28).Masked()
+	_, err := runWithPrefix(c, "eu-west-1a", prefix.String(), "")
+	require.NoError(t, err)
+	// A chosen prefix is refused when another instance has it, when it
+	// covers an address in use or one handed out, and when the same launch
+	// chooses an address inside it.
+	for _, clash := range []struct{ prefix, ip string }{
+		{prefix.String(), ""},
+		{netip.PrefixFrom(ahead, 28).Masked().String(), ""},
+		{netip.PrefixFrom(base, 28).Masked().String(), ""},
+		{"192.168.9.0/28", "192.168.9.5"},
+	} {
+		_, err := runWithPrefix(c, "eu-west-1a", clash.prefix, clash.ip)
+		requireCode(t, err, "InvalidIPAddress.InUse", 400)
+	}
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		PrivateIpAddress: aws.String(addrPlus(prefix.Addr(), 3).String())})
+	requireCode(t, err, "InvalidIPAddress.InUse", 400)
+	_, err = runWithPrefix(c, "eu-west-1a", "192.168.9.0/28", "192.168.9.16")
+	require.NoError(t, err, "a failed launch reserves nothing")
 	s.Launch(LaunchSpec{Count: 600, IPv4PrefixCount: 1})
 	for i := 0; i < 20; i++ {
 		s.Launch(LaunchSpec{Count: 5, SubnetID: "subnet-0" + strings.Repeat("0", 14) + strconv.FormatInt(int64(16+i), 16)})
@@ -222,7 +262,7 @@ func TestPrivateAddressesUnique(t *testing.T) {
 	require.Greater(t, len(addrs), 600*17)
 
 	// An address in use is refused; a free one is accepted.
-	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		PrivateIpAddress: aws.String(base.Next().String())})
 	requireCode(t, err, "InvalidIPAddress.InUse", 400)
 	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
@@ -238,6 +278,105 @@ func TestPrivateAddressesUnique(t *testing.T) {
 	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		PrivateIpAddress: aws.String("192.168.7.7")})
 	require.NoError(t, err)
+}
+
+// TestChosenAddressesReleased: the addresses and prefixes an instance
+// chose are held while it lives, count against the free addresses, and
+// are given back when the instance is purged.
+func TestChosenAddressesReleased(t *testing.T) {
+	clk := newClock()
+	s := NewServer(WithClock(clk.Now), WithTerminatedRetention(time.Minute))
+	defer s.Close()
+	c := s.Client(noRetry)
+	out, err := runWithPrefix(c, "us-east-1a", "192.168.4.32/28", "192.168.4.7")
+	require.NoError(t, err)
+	s.mu.RLock()
+	require.Len(t, s.explicitIPs, 1+16)
+	s.mu.RUnlock()
+	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*out.Instances[0].InstanceId}})
+	require.NoError(t, err)
+	clk.Advance(time.Minute)
+	s.Launch(LaunchSpec{}) // purges
+	s.mu.RLock()
+	require.Empty(t, s.explicitIPs)
+	s.mu.RUnlock()
+}
+
+// TestPublicAddressRules checks which launches give a public address:
+// default subnets and subnets that map one do, unless the launch says
+// otherwise; an Elastic IP address always does; a carrier address takes
+// the place of the public address, also once the instance is restarted.
+func TestPublicAddressRules(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.AddSubnet(Subnet{ID: "subnet-0000000000000000a"})
+	s.AddSubnet(Subnet{ID: "subnet-0000000000000000b", MapPublicIPOnLaunch: true})
+	c := s.Client(noRetry)
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), AssociateCarrierIpAddress: aws.Bool(true)}}})
+	require.NoError(t, err)
+	runCarrier := *run.Instances[0].InstanceId
+	cases := []struct {
+		name    string
+		id      string
+		public  bool
+		carrier bool
+	}{
+		{"default subnet", s.Launch(LaunchSpec{})[0], true, false},
+		{"default subnet, no", s.Launch(LaunchSpec{AssociatePublicIP: aws.Bool(false)})[0], false, false},
+		{"added subnet", s.Launch(LaunchSpec{SubnetID: "subnet-0000000000000000a"})[0], false, false},
+		{"added subnet, yes", s.Launch(LaunchSpec{SubnetID: "subnet-0000000000000000a", AssociatePublicIP: aws.Bool(true)})[0], true, false},
+		{"mapping subnet", s.Launch(LaunchSpec{SubnetID: "subnet-0000000000000000b"})[0], true, false},
+		{"elastic, no", s.Launch(LaunchSpec{SubnetID: "subnet-0000000000000000a", ElasticIP: true, AssociatePublicIP: aws.Bool(false)})[0], true, false},
+		{"carrier", s.Launch(LaunchSpec{CarrierIP: true})[0], false, true},
+		{"carrier, mapping subnet", s.Launch(LaunchSpec{CarrierIP: true, SubnetID: "subnet-0000000000000000b"})[0], false, true},
+		{"carrier, RunInstances", runCarrier, false, true},
+	}
+	check := func(t *testing.T, id string, public, carrier bool) {
+		t.Helper()
+		in, ok := s.Instance(id)
+		require.True(t, ok)
+		require.Equal(t, types.InstanceStateNameRunning, in.State.Name)
+		require.Equal(t, public, in.PublicIpAddress != nil, "public address %v", aws.ToString(in.PublicIpAddress))
+		var carrierIP *string
+		if a := in.NetworkInterfaces[0].Association; a != nil {
+			carrierIP = a.CarrierIp
+		}
+		require.Equal(t, carrier, carrierIP != nil)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, tc.id, tc.public, tc.carrier)
+			_, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{tc.id}})
+			require.NoError(t, err)
+			_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{tc.id}})
+			require.NoError(t, err)
+			check(t, tc.id, tc.public, tc.carrier)
+		})
+	}
+	require.Panics(t, func() { s.Launch(LaunchSpec{CarrierIP: true, AssociatePublicIP: aws.Bool(true)}) })
+	require.Panics(t, func() { s.Launch(LaunchSpec{CarrierIP: true, ElasticIP: true}) })
+}
+
+// TestInstanceProfileID: an instance profile's ID follows its ARN, the
+// same from Launch and RunInstances, and differs between ARNs of the
+// same length.
+func TestInstanceProfileID(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	const arnA, arnB = "arn:aws:iam::123456789012:instance-profile/a", "arn:aws:iam::123456789012:instance-profile/b"
+	profileID := func(id string) string {
+		in, ok := s.Instance(id)
+		require.True(t, ok)
+		return *in.IamInstanceProfile.Id
+	}
+	a := profileID(s.Launch(LaunchSpec{IAMInstanceProfileARN: arnA})[0])
+	b := profileID(s.Launch(LaunchSpec{IAMInstanceProfileARN: arnB})[0])
+	require.NotEqual(t, a, b)
+	out, err := s.Client(noRetry).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		IamInstanceProfile: &types.IamInstanceProfileSpecification{Name: aws.String("a")}})
+	require.NoError(t, err)
+	require.Equal(t, a, profileID(*out.Instances[0].InstanceId))
 }
 
 // TestPrefixes checks delegated prefixes from RunInstances: counts,

@@ -150,6 +150,10 @@ type launchConfig struct {
 	ownerID                        string
 }
 
+// managed reports whether a service manages the instances: their
+// operator has a principal.
+func (c *launchConfig) managed() bool { return c.operatorPrincipal != "" }
+
 func (c *launchConfig) clone() *launchConfig {
 	n := *c
 	return &n
@@ -407,19 +411,32 @@ func hasAssociation(in *instance) bool {
 // ipOwner is the owner of the associated address: the account for an
 // Elastic IP address, amazon otherwise.
 func ipOwner(in *instance) string {
-	if in.cfg.elasticIP && in.publicIP != 0 {
+	if hasElasticIP(in) {
 		return in.cfg.ownerID
 	}
 	return "amazon"
 }
 
-// elasticIPIDs returns the allocation and association IDs of the
-// instance's Elastic IP address ("" when it has none).
-func (s *Server) elasticIPIDs(in *instance) (allocation, association string) {
-	if !in.cfg.elasticIP || in.publicIP == 0 {
-		return "", ""
+// hasElasticIP reports whether the instance's public address is an
+// Elastic IP address.
+func hasElasticIP(in *instance) bool { return in.cfg.elasticIP && in.publicIP != 0 }
+
+// eipAllocationID returns the allocation ID of the instance's Elastic IP
+// address ("" when it has none).
+func (s *Server) eipAllocationID(in *instance) string {
+	if !hasElasticIP(in) {
+		return ""
 	}
-	return hexID("eipalloc-", s.derived(in, kindEIPAlloc, 0)), hexID("eipassoc-", s.derived(in, kindEIPAssoc, 0))
+	return hexID("eipalloc-", s.derived(in, kindEIPAlloc, 0))
+}
+
+// eipAssociationID returns the association ID of the instance's Elastic
+// IP address ("" when it has none).
+func (s *Server) eipAssociationID(in *instance) string {
+	if !hasElasticIP(in) {
+		return ""
+	}
+	return hexID("eipassoc-", s.derived(in, kindEIPAssoc, 0))
 }
 
 func ipString(a uint32) string {

@@ -92,8 +92,8 @@ func (s *Server) snapshot(in *instance, now time.Time) types.Instance {
 	f.maint.AutoRecovery = types.InstanceAutoRecoveryState(c.autoRecovery)
 	f.monitoring.State = monNames[in.monitoring(now)]
 	f.npo.BandwidthWeighting = types.InstanceBandwidthWeighting(c.bandwidthWeighting)
-	f.op.Managed = a.b(c.operatorPrincipal != "")
-	if c.operatorPrincipal != "" {
+	f.op.Managed = a.b(c.managed())
+	if c.managed() {
 		f.op.Principal = a.s(c.operatorPrincipal)
 	}
 	f.cpu = types.CpuOptions{CoreCount: a.i(c.cpuCores), ThreadsPerCore: a.i(c.cpuThreads)}

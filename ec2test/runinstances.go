@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bounds on the lists of a request, checked from the number of members
@@ -297,7 +299,7 @@ func (s *Server) parseRunInstances(r *request) (*launchRequest, *apiError) {
 			return nil, err
 		}
 		if len(c.nics) == 0 {
-			c.nics = []nicSpec{{deviceIndex: 0, deleteOnTermination: true}}
+			c.nics = []nicSpec{primaryNIC()}
 		}
 		c.nics[0].ipv6Count = cnt
 	}
@@ -326,7 +328,7 @@ func (s *Server) parseRunInstances(r *request) (*launchRequest, *apiError) {
 		c.iamARN = "arn:aws:iam::" + s.cfg.accountID + ":instance-profile/" + name
 	}
 	if c.iamARN != "" {
-		c.iamID = "AIPA" + strings.ToUpper(hexID("", mix(s.idSalt^hashString(c.iamARN)))[1:])
+		c.iamID = s.instanceProfileID(c.iamARN)
 	}
 	// Metadata options.
 	md := r.prefixed("MetadataOptions")
@@ -342,7 +344,7 @@ func (s *Server) parseRunInstances(r *request) (*launchRequest, *apiError) {
 	}
 	for _, e := range enums {
 		if v := md.get(e.name); v != "" {
-			if !contains(e.allow, v) {
+			if !slices.Contains(e.allow, v) {
 				return nil, badParam("Value (%s) for parameter MetadataOptions.%s is invalid. Expected one of: %s.", v, e.name, strings.Join(e.allow, ", "))
 			}
 			*e.dst = v
@@ -508,15 +510,6 @@ func parseNIC(nr *request, defaultIndex int) (nicSpec, *apiError) {
 	return ns, nil
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // validateTags checks tag keys and values as EC2 does. With unique, a key
 // may appear only once.
 func validateTags(tags []tag, unique bool) *apiError {
@@ -525,9 +518,9 @@ func validateTags(tags []tag, unique bool) *apiError {
 		switch {
 		case t.key == "":
 			return badParam("Tag key must not be empty")
-		case len([]rune(t.key)) > 127:
+		case utf8.RuneCountInString(t.key) > 127:
 			return badParam("Tag key exceeds the maximum length of 127 characters")
-		case len([]rune(t.value)) > 256:
+		case utf8.RuneCountInString(t.value) > 256:
 			return badParam("Tag value exceeds the maximum length of 256 characters")
 		case strings.HasPrefix(strings.ToLower(t.key), "aws:"):
 			return badParam("Tag keys starting with 'aws:' are reserved for internal use")

@@ -533,9 +533,67 @@ func TestTags(t *testing.T) {
 	requireCode(t, err, "TagLimitExceeded", 400)
 	_, err = c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids[:1], Tags: []types.Tag{{Key: aws.String(strings.Repeat("k", 128))}}})
 	requireCode(t, err, "InvalidParameterValue", 400)
+	// Lengths count characters, not bytes.
+	for _, tc := range []struct {
+		key, value string
+		ok         bool
+	}{
+		{strings.Repeat("é", 127), strings.Repeat("é", 256), true},
+		{strings.Repeat("é", 128), "", false},
+		{"k", strings.Repeat("é", 257), false},
+	} {
+		_, err = c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids[:1], Tags: []types.Tag{{Key: aws.String(tc.key), Value: aws.String(tc.value)}}})
+		if tc.ok {
+			require.NoError(t, err)
+		} else {
+			requireCode(t, err, "InvalidParameterValue", 400)
+		}
+	}
 	require.True(t, s.SetTags(ids[1], map[string]string{"z": "1", "y": "2"}))
 	in, _ = s.Instance(ids[1])
 	require.Equal(t, "y", *in.Tags[0].Key)
+}
+
+// TestDeleteTagsKeepsUnchanged: DeleteTags leaves the tags of an instance
+// that loses none as they are, still shared by the instances of its
+// launch.
+func TestDeleteTagsKeepsUnchanged(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	ids := s.Launch(LaunchSpec{Count: 2, AvailabilityZone: "us-east-1a", Tags: map[string]string{"a": "1", "b": "2"}})
+	firstTag := func(id string) *tag {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return &s.byID[id].tags[0]
+	}
+	shared := firstTag(ids[0])
+	require.Same(t, shared, firstTag(ids[1]))
+	c := s.Client(noRetry)
+	_, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("2")}, {Key: aws.String("c")}}})
+	require.NoError(t, err)
+	require.Same(t, shared, firstTag(ids[0]))
+	require.Same(t, shared, firstTag(ids[1]))
+	_, err = c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids[:1], Tags: []types.Tag{{Key: aws.String("a")}}})
+	require.NoError(t, err)
+	in, _ := s.Instance(ids[0])
+	require.Equal(t, map[string]string{"b": "2"}, tagsOf(in))
+	in, _ = s.Instance(ids[1])
+	require.Equal(t, map[string]string{"a": "1", "b": "2"}, tagsOf(in), "the shared tags are not changed in place")
+	require.Same(t, shared, firstTag(ids[1]))
+}
+
+// TestFilterValueLengthInCharacters: a filter value may have 255
+// characters, however many bytes they take.
+func TestFilterValueLengthInCharacters(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	describe := func(value string) error {
+		_, err := s.Client(noRetry).DescribeInstances(ctx, &ec2.DescribeInstancesInput{
+			Filters: []types.Filter{{Name: aws.String("tag:Name"), Values: []string{value}}}})
+		return err
+	}
+	require.NoError(t, describe(strings.Repeat("é", 255)))
+	requireCode(t, describe(strings.Repeat("é", 256)), "FilterLimitExceeded", 400)
 }
 
 func tagsOf(in types.Instance) map[string]string {

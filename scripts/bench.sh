@@ -10,7 +10,7 @@
 # The figures belong to the tree they were measured on, so a run refuses a
 # tree with uncommitted changes or untracked files (outside its own outputs,
 # bench/results/ and BENCHMARKS.md) unless ALLOW_DIRTY=1. env.txt records
-# `git describe --always --dirty` and, for a dirty tree, the sha256 of
+# the commit (with -dirty for a dirty tree) and, for a dirty tree, the sha256 of
 # `git diff HEAD` and of the untracked files, so that the exact tree can be
 # told apart from any other.
 #
@@ -66,6 +66,10 @@ if [ -z "${SKIP_RUN:-}" ]; then
     exit 2
   fi
 
+  # Read before env.txt is rewritten: the redirect below empties that
+  # tracked file, which would make git describe --dirty say "dirty".
+  commit="$(git rev-parse --short HEAD)${dirty:+-dirty}"
+
   step "building the benchmark binary"
   go test -c -o .cache/bench.test ./bench
 
@@ -76,7 +80,7 @@ if [ -z "${SKIP_RUN:-}" ]; then
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
     echo "memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || echo unknown)"
     echo "os: $(uname -sr)"
-    echo "commit: $(git describe --always --dirty)"
+    echo "commit: $commit"
     if [ -n "$dirty" ]; then
       echo "tree: uncommitted changes (ALLOW_DIRTY=1), sha256 of git diff HEAD and untracked files $(tree_hash)"
     else

@@ -18,7 +18,6 @@
 # (the moto tests then skip themselves).
 set -uo pipefail
 
-MOTO_VERSION="5.2.5"
 START_TIMEOUT=60
 START_ATTEMPTS=5
 
@@ -87,6 +86,8 @@ Werkzeug==3.1.9
 wrapt==2.5.2
 xmltodict==1.0.4
 EOF
+# moto's own version, as pinned above.
+MOTO_VERSION="$(sed -n 's/^moto==//p' <<<"$PINS")"
 
 if [ $# -eq 0 ]; then
 	echo "usage: scripts/moto.sh COMMAND [ARGS...]" >&2
@@ -116,18 +117,24 @@ run_without_moto() {
 pins_installed() {
 	"$venv/bin/python" - "$pins_file" <<'PY'
 import importlib.metadata as m, re, sys
-bad = []
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+bad, pinned = [], set()
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
     name, want = line.split("==")
+    pinned.add(norm(name))
     try:
         have = m.version(name)
     except m.PackageNotFoundError:
         have = None
     if have != want:
         bad.append(f"{name} {have} (want {want})")
+for d in m.distributions():
+    name = d.metadata["Name"]
+    if norm(name) not in pinned | {"pip", "setuptools", "wheel"}:
+        bad.append(f"{name} {d.version} (not in the pinned set)")
 if bad:
     print("scripts/moto.sh: not as pinned: " + ", ".join(bad), file=sys.stderr)
     sys.exit(1)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ec2go/ec2instances"
 	"github.com/ec2go/ec2instances/ec2test"
+	"github.com/ec2go/ec2instances/examples/internal/demotest"
 )
 
 // fleetRun runs the program and returns stdout, stderr and its error.
@@ -25,17 +26,8 @@ func fleetRun(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-func check(t *testing.T, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q", w)
-		}
-	}
-	if t.Failed() {
-		t.Logf("output:\n%s", out)
-	}
-}
+// check fails the test for every wanted fragment out lacks.
+var check = demotest.Check
 
 // With -demo 200: web 60+20, api 40+20 (stopped), batch 40+18, one
 // batch-staging instance with termination protection and one batch-prod

@@ -339,3 +339,25 @@ func TestGoBlocks(t *testing.T) {
 		t.Errorf("goBlocks = %+v, want %+v", got, want)
 	}
 }
+
+// The README says examples/stopci runs its TestStopCI block: the two
+// must stay the same code.
+func TestREADMEStopCIIsTheExample(t *testing.T) {
+	md, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../stopci/stopci_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range goBlocks(string(md)) {
+		if strings.HasPrefix(b.text, "func TestStopCI(") {
+			if !strings.Contains(string(src), strings.TrimSpace(b.text)) {
+				t.Errorf("the TestStopCI block at README.md:%d differs from examples/stopci/stopci_test.go", b.line)
+			}
+			return
+		}
+	}
+	t.Error("README.md has no TestStopCI block")
+}

@@ -7,8 +7,9 @@
 // sends nothing beyond 127.0.0.1. With -endpoint URL it talks to another
 // EC2-compatible endpoint (moto, `go run ./cmd/ec2test`, ...), and with -aws
 // to the AWS account of the default configuration; there, nothing is
-// launched or changed unless -yes is given too, and only instances the run
-// launched itself (tagged RunTagKey=<run ID>) are ever acted on.
+// launched or changed unless -yes is given too, and the one-call examples
+// and the quickstart act only on instances the run launched itself (tagged
+// RunTagKey=<run ID>); fleet acts on what its user selects.
 package demo
 
 import (
@@ -49,7 +50,9 @@ const RunTagKey = "ec2instances-example-run"
 // real AWS account and -yes was not given.
 var ErrNeedYes = errors.New("this step launches or changes instances in your AWS account (and costs money); run again with -yes to allow it")
 
-// Flags are the command-line flags every example accepts.
+// Flags are the command-line flags of the examples: the one-call
+// programs accept them all, the quickstart adds -n, and fleet uses only
+// Endpoint, AWS and Region.
 type Flags struct {
 	Endpoint     string
 	AWS          bool
@@ -101,7 +104,7 @@ func Open(ctx context.Context, f Flags, serverOpts []ec2test.Option, optFns ...f
 		return nil, errors.New("-aws and -endpoint exclude each other")
 	}
 	if f.Yes && !f.AWS {
-		// Harmless, but say so rather than let it look meaningful.
+		// -yes only means something with -aws: ignore it.
 		f.Yes = false
 	}
 	e := &Env{flags: f, RunID: newRunID(), Real: f.AWS}
@@ -385,6 +388,10 @@ func (e *Env) Close(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cleanup: %w", err)
 	}
+	if len(left) == 0 {
+		fmt.Fprintf(w, "cleanup: none of the instances this run launched is left to terminate (tag %s=%s)\n", RunTagKey, e.RunID)
+		return nil
+	}
 	for _, id := range e.protected {
 		if slices.Contains(left, id) {
 			if err := setProtection(ctx, e.Ins.Instance(id), false, false); err != nil {
@@ -392,10 +399,10 @@ func (e *Env) Close(w io.Writer) error {
 			}
 		}
 	}
-	res, err := mine.Terminate(ctx)
+	// Act on the IDs just listed, without listing them again.
+	res, err := e.Ins.Filter(ec2instances.InstanceIDs(left...)).Terminate(ctx)
 	switch {
 	case res == nil:
-	case len(res.Succeeded) == 0 && len(left) == 0:
 		fmt.Fprintf(w, "cleanup: none of the instances this run launched is left to terminate (tag %s=%s)\n", RunTagKey, e.RunID)
 	default:
 		fmt.Fprintf(w, "cleanup: terminated the %s this run launched and left (tag %s=%s)\n", Plural(len(res.Succeeded), "instance"), RunTagKey, e.RunID)
